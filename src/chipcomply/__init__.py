@@ -1,0 +1,10 @@
+"""chipcomply — export-control compliance engine for AI compute."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from chipcomply.logic.classify import Classification, classify
+from chipcomply.model import ChipSpec
+
+__all__ = ["ChipSpec", "Classification", "__version__", "classify"]

@@ -1,0 +1,1 @@
+"""Rule logic: small typed functions, one module per legal area."""
