@@ -14,8 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chipcomply.errors import BadInput
 from chipcomply.rulebook import RuleVersion
 
-NonNegative = Annotated[float, Field(strict=True, ge=0)]
-Positive = Annotated[float, Field(strict=True, gt=0)]
+# Upper bounds keep arithmetic honest: no real IC or system comes near them, and a value
+# beyond them is a unit mistake (e.g. FLOPS given where TFLOPS were meant).
+MAX_FIGURE = 1e9
+NonNegative = Annotated[float, Field(strict=True, ge=0, le=MAX_FIGURE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(strict=True, gt=0, le=MAX_FIGURE, allow_inf_nan=False)]
 Count = Annotated[int, Field(strict=True, ge=1)]
 
 #: Dense throughput fields accepted in a spec, in datasheet units (1 MAC = 2 operations).
@@ -158,8 +161,10 @@ def _explain(err: Any) -> str:
         return f"expected a number, got {given!r}"
     if kind in {"bool_type", "bool_parsing"}:
         return f"expected true or false, got {given!r}"
-    if kind in {"greater_than_equal", "greater_than"}:
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         return f"must be {err['msg'].split('be ', 1)[-1]}, got {given!r}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {given!r}"
     if kind == "literal_error":
         return f"{err['msg'].lower()}, got {given!r}"
     return f"{err['msg']} (got {given!r})"

@@ -55,7 +55,13 @@ class Catalog:
         self, record: Record, as_of: date | None = None, rulebook: RuleBook | None = None
     ) -> Classification:
         result = classify(self.spec_for(record), as_of, rulebook)
-        return result.model_copy(update={"sources": self.sources_for(record)})
+        vendor = record.vendor_classification
+        return result.model_copy(
+            update={
+                "sources": self.sources_for(record),
+                "vendor_classification": vendor.model_dump(mode="json") if vendor else None,
+            }
+        )
 
 
 _DEFAULT: Catalog | None = None

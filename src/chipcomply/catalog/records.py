@@ -12,8 +12,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chipcomply.errors import DataError
 from chipcomply.model import ChipSpec
 
-Number = Annotated[float, Field(strict=True, ge=0)]
+Number = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 Confidence = Literal["official", "reported", "estimated"]
+
+
+class VendorClassification(BaseModel):
+    """The export classification the designer itself publishes for the product (a cross-check)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    eccn: str = Field(pattern=r"^(EAR99|[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*)$")
+    product: str
+    part_numbers: list[str] = Field(default_factory=list)
+    tpp: Annotated[int, Field(strict=True, ge=0)] | None = None
+    source: str
+    retrieved_via: str | None = None
 
 
 class _Record(BaseModel):
@@ -28,6 +41,7 @@ class _Record(BaseModel):
     estimated_fields: list[str] = Field(default_factory=list)
     notes: str | None = None
     sources: list[str] = Field(min_length=1)
+    vendor_classification: VendorClassification | None = None
 
     @field_validator("sources")
     @classmethod

@@ -49,6 +49,20 @@ def _render_classification(cls: Classification) -> None:
     for f in cls.findings:
         table.add_row(f.rule_id, f.outcome, f.detail, f.citation)
     console.print(table)
+    vendor = cls.vendor_classification
+    if vendor:
+        tpp = f", TPP {vendor['tpp']:,}" if vendor.get("tpp") is not None else ""
+        console.print(
+            f"  Vendor-published ECCN: {vendor['eccn']}{tpp} for {vendor['product']} "
+            f"({vendor['source']})",
+            overflow="fold",
+        )
+        if str(vendor["eccn"]).endswith(".z") or ".z." in str(vendor["eccn"]):
+            console.print(
+                "  (.z: the product is also described in that parent ECCN and carries the "
+                "same advanced-computing licence requirements as 3A090/4A090)",
+                style="dim",
+            )
     if cls.sources:
         console.print("  Sources: " + " | ".join(cls.sources), overflow="fold")
     console.print(f"  Rulebook {cls.rulebook}", style="dim")

@@ -55,6 +55,7 @@ class Classification(BaseModel):
     missing: list[str]
     rulebook: str
     sources: list[str] = Field(default_factory=list)
+    vendor_classification: dict[str, object] | None = None
 
 
 def _dec(value: float) -> Decimal:
@@ -192,7 +193,19 @@ def _paragraph_tests(
     a1 = view.get("ear.774.3A090.a.1")
     t = d(a1.value("tpp_min"))
     record("ear.774.3A090.a.1", tpp >= t, f"TPP {_num(tpp):g} {'>=' if tpp >= t else '<'} {t}")
-    if decided or pd is None:
+    if decided:
+        return decided, found
+    if pd is None:
+        # Only reached when density cannot matter: TPP below every density-based floor,
+        # or no non-planar logic area at all. Say why each paragraph fails.
+        floor = d(view.get("ear.774.3A090.b.2").value("tpp_min"))
+        why = (
+            f"TPP {_num(tpp):g} < {floor}, below every density-based paragraph"
+            if tpp < floor
+            else "performance density undefined (no non-planar logic die area)"
+        )
+        for rule_id in ("ear.774.3A090.a.2", "ear.774.3A090.b.1", "ear.774.3A090.b.2"):
+            record(rule_id, False, why)
         return decided, found
 
     a2 = view.get("ear.774.3A090.a.2")
@@ -326,7 +339,7 @@ def classify(
     findings: list[Finding] = []
     missing: list[str] = []
 
-    tpp, breakdown = compute_tpp(spec, view)
+    tpp, breakdown = (None, None) if regime == "none" else compute_tpp(spec, view)
     pd: Decimal | None = None
     pclass: ParameterClass | None = None
     ic_paragraph: str | None = None
@@ -341,6 +354,14 @@ def classify(
         )
     elif tpp is None or breakdown is None:
         missing.append(RATE_HINT)
+        findings.append(
+            finding(
+                view.get("ear.774.3A090.tn.tpp"),
+                "missing",
+                "no dense throughput figure was given (any of fp64_tflops ... int4_tops), "
+                "so TPP cannot be computed",
+            )
+        )
     else:
         findings.append(_tpp_finding(view, tpp, breakdown))
         if regime == "tpp_and_pd":
