@@ -60,8 +60,32 @@ class Catalog:
             update={
                 "sources": self.sources_for(record),
                 "vendor_classification": vendor.model_dump(mode="json") if vendor else None,
+                "caveats": self.caveats_for(record),
             }
         )
+
+    def caveats_for(self, record: Record) -> list[str]:
+        """What a reviewer must know about the quality of the figures behind the answer."""
+        out: list[str] = []
+        records: list[Record] = [record]
+        if isinstance(record, System):
+            chip = self.chip_of(record)
+            if chip is None:
+                out.append(
+                    f"no catalogue record for {record.chip_model}: per-chip rates were "
+                    "divided out of the system totals"
+                )
+            else:
+                records.append(chip)
+        for rec in records:
+            if rec.confidence != "official":
+                out.append(
+                    f"{rec.display_name}: figures are {rec.confidence}, not vendor-confirmed"
+                )
+            if rec.estimated_fields:
+                fields = ", ".join(rec.estimated_fields)
+                out.append(f"{rec.display_name}: estimated by us: {fields}")
+        return out
 
 
 _DEFAULT: Catalog | None = None

@@ -63,6 +63,8 @@ def _render_classification(cls: Classification) -> None:
                 "same advanced-computing licence requirements as 3A090/4A090)",
                 style="dim",
             )
+    for caveat in cls.caveats:
+        console.print(f"  Caveat: {caveat}", style="yellow", overflow="fold")
     if cls.sources:
         console.print("  Sources: " + " | ".join(cls.sources), overflow="fold")
     console.print(f"  Rulebook {cls.rulebook}", style="dim")
@@ -96,10 +98,11 @@ def classify_cmd(
 def _render_comparison(cmp: Comparison) -> None:
     table = Table(title=f"Comparison as of {cmp.as_of.isoformat()}", header_style="bold")
     table.add_column("Metric")
-    for item in cmp.items:
-        table.add_column(item.name, justify="right", overflow="fold")
-    for key in cmp.ratios:
-        table.add_column(key.replace(" / ", " /\n"), justify="right", style="cyan")
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for letter, item in zip(letters, cmp.items, strict=False):
+        table.add_column(f"{letter}: {item.name}", justify="right", overflow="fold")
+    for letter in letters[1 : len(cmp.items)]:
+        table.add_column(f"{letter}/A", justify="right", style="cyan")
     for key, label, unit in METRICS:
         values = [item.metrics.get(key) for item in cmp.items]
         if all(v is None for v in values):
@@ -113,6 +116,9 @@ def _render_comparison(cmp: Comparison) -> None:
     table.add_row("ECCN", *(_label(i.classification) for i in cmp.items), *("" for _ in cmp.ratios))
     table.add_row("Data", *(i.confidence for i in cmp.items), *("" for _ in cmp.ratios))
     console.print(table)
+    for item in cmp.items:
+        for caveat in item.classification.caveats:
+            console.print(f"Caveat: {caveat}", style="yellow", overflow="fold")
     for item in cmp.items:
         console.print(f"[bold]{item.name}[/bold] sources: " + " | ".join(item.sources))
         for k, v in item.basis.items():

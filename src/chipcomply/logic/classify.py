@@ -56,6 +56,7 @@ class Classification(BaseModel):
     rulebook: str
     sources: list[str] = Field(default_factory=list)
     vendor_classification: dict[str, object] | None = None
+    caveats: list[str] = Field(default_factory=list)
 
 
 def _dec(value: float) -> Decimal:
