@@ -79,6 +79,11 @@ class ChipSpec(UnitRates):
     ic_count: Count | None = None
     interconnect_gbps: NonNegative | None = None
     memory_bw_tbps: NonNegative | None = None
+    # Another CCL entry that also describes the item (e.g. 5A992 for mass-market encryption);
+    # an item meeting 3A090/4A090 parameters is then classified in that entry's .z paragraph.
+    also_described_in: (
+        Annotated[str, Field(pattern=r"^[0-9][A-E][0-9]{3}(\.[a-z0-9]+)*$")] | None
+    ) = None
     # Sparse marketing figures are accepted so that a pasted datasheet row does not fail,
     # and are reported as ignored: TPP counts dense throughput only.
     fp16_sparse_tflops: NonNegative | None = None

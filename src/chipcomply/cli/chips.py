@@ -30,7 +30,8 @@ def _label(cls: Classification) -> str:
     if cls.eccn is None:
         return "not 3A090 / 4A090"
     para = cls.paragraph or cls.eccn
-    return para if cls.ic_paragraph in (None, para) else f"{para} (IC: {cls.ic_paragraph})"
+    label = para if cls.ic_paragraph in (None, para) else f"{para} (IC: {cls.ic_paragraph})"
+    return f"{cls.z_eccn} — {label}-level parameters" if cls.z_eccn else label
 
 
 def _render_classification(cls: Classification) -> None:

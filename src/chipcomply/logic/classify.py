@@ -55,6 +55,7 @@ class Classification(BaseModel):
     missing: list[str]
     rulebook: str
     sources: list[str] = Field(default_factory=list)
+    z_eccn: str | None = None
     vendor_classification: dict[str, object] | None = None
     caveats: list[str] = Field(default_factory=list)
 
@@ -328,6 +329,25 @@ def _item_eccn(
     return f"4A090.{pclass}", f"4A090.{pclass}", [finding(rule, "met", detail)]
 
 
+def _z_paragraph(
+    spec: ChipSpec, view: RuleView, pclass: ParameterClass | None
+) -> tuple[str | None, list[Finding]]:
+    if spec.also_described_in is None or pclass is None:
+        return None, []
+    parent = spec.also_described_in[:5]
+    if not view.in_force("ear.774.z_paragraphs"):
+        return None, []
+    rule = view.get("ear.774.z_paragraphs")
+    if parent not in rule.value("parents"):
+        detail = f"{parent} has no .z paragraph; the 3A090/4A090 classification stands"
+        return None, [finding(rule, "not_applicable", detail)]
+    detail = (
+        f"also described in {parent} and meets 3A090.{pclass}-level parameters: classified "
+        f"{parent}.z, with the same advanced-computing licence requirements"
+    )
+    return f"{parent}.z", [finding(rule, "met", detail, {"parent": parent})]
+
+
 def classify(
     spec: ChipSpec, as_of: date | None = None, rulebook: RuleBook | None = None
 ) -> Classification:
@@ -384,6 +404,8 @@ def classify(
 
     eccn, paragraph, item_findings = _item_eccn(spec, view, pclass)
     findings.extend(item_findings)
+    z_eccn, z_findings = _z_paragraph(spec, view, pclass)
+    findings.extend(z_findings)
     if spec.item_type == "ic":
         paragraph = ic_paragraph
     status: Status = (
@@ -416,6 +438,7 @@ def classify(
         findings=findings,
         missing=missing,
         rulebook=book.version,
+        z_eccn=z_eccn,
     )
 
 
