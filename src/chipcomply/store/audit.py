@@ -1,0 +1,107 @@
+"""The audit chain: canonical JSON, record hashes, and verification of a whole chain.
+
+Each record's hash is ``sha256(previous hash + canonical JSON of the record)``, where the
+record includes its own id, so an edited field, a deleted, inserted or reordered row, or a
+renumbered id each break the chain at a record that verification names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+GENESIS = "0" * 64
+
+#: The columns covered by the hash, in the canonical record.
+HASHED_FIELDS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "created_at",
+    "user_name",
+    "role",
+    "input_json",
+    "output_json",
+    "context_json",
+    "rulebook_version",
+    "lists_json",
+    "engine_version",
+)
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def record_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    body = canonical_json({k: row[k] for k in HASHED_FIELDS})
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+class VerifyResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    intact: bool
+    records: int
+    head_id: int | None
+    head_hash: str | None
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(rows: Iterable[Any], head: Mapping[str, Any] | None) -> VerifyResult:
+    """Walk ``rows`` in id order; the first broken link is reported, not just 'bad'."""
+    prev = GENESIS
+    expected_id = 1
+    count = 0
+    last_id: int | None = None
+
+    def bad(record_id: int, problem: str) -> VerifyResult:
+        return VerifyResult(
+            intact=False,
+            records=count,
+            head_id=head["last_id"] if head else None,
+            head_hash=head["last_hash"] if head else None,
+            first_bad_id=record_id,
+            problem=problem,
+        )
+
+    for row in rows:
+        rid = int(row["id"])
+        if rid != expected_id:
+            if rid > expected_id:
+                gap = (
+                    f"record {expected_id} is missing"
+                    if rid == expected_id + 1
+                    else f"records {expected_id}–{rid - 1} are missing"
+                )
+                return bad(expected_id, f"{gap} (the next record present is {rid})")
+            return bad(rid, f"record id {rid} is out of order (expected {expected_id})")
+        if row["prev_hash"] != prev:
+            return bad(rid, f"record {rid} does not link to the record before it")
+        computed = record_hash(prev, row)
+        if computed != row["hash"]:
+            return bad(rid, f"record {rid} was altered (its content no longer matches its hash)")
+        prev = computed
+        last_id = rid
+        expected_id += 1
+        count += 1
+
+    if head is None:
+        if count:
+            return bad(last_id or 1, "the chain head is missing")
+        return VerifyResult(intact=True, records=0, head_id=None, head_hash=None)
+    if head["last_id"] != (last_id or 0):
+        if head["last_id"] > (last_id or 0):
+            first = (last_id or 0) + 1
+            return bad(first, f"record {first} is missing (the chain head says {head['last_id']})")
+        return bad(int(head["last_id"]) + 1, "records beyond the chain head were inserted")
+    if head["last_hash"] != prev:
+        return bad(last_id or 0, f"record {last_id} does not match the chain head")
+    return VerifyResult(
+        intact=True, records=count, head_id=head["last_id"], head_hash=head["last_hash"]
+    )

@@ -1,0 +1,190 @@
+"""One schema for SQLite and PostgreSQL (SQLAlchemy Core), and the migrations that build it.
+
+Migrations are numbered steps recorded in ``schema_migrations``; opening a database applies
+the missing ones in order inside one transaction each, so an old file or server is brought
+forward and a new one is built from nothing. A step is never edited once released: a change
+to the schema is a new step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+metadata = sa.MetaData()
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(40), primary_key=True),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40), nullable=True),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("key_id", sa.String(40), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("expires_at", sa.String(40), nullable=False),
+)
+
+# Append-only: rows are inserted, never updated or deleted. `audit_head` holds the id and
+# hash of the last record, written in the same transaction, so removing the newest record
+# is detected too (and the head hash can be anchored outside the database).
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("user_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("input_json", sa.Text, nullable=False),
+    sa.Column("output_json", sa.Text, nullable=False),
+    sa.Column("context_json", sa.Text, nullable=False),
+    sa.Column("rulebook_version", sa.String(100), nullable=True),
+    sa.Column("lists_json", sa.Text, nullable=False),
+    sa.Column("engine_version", sa.String(40), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("name", sa.String(20), primary_key=True),
+    sa.Column("last_id", sa.Integer, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+)
+
+# Rulebook YAML bundles, content-addressed by the rulebook version (which ends in the hash
+# of the files), so `audit replay` can load exactly the rules an answer was given under.
+rulebook_bundles = sa.Table(
+    "rulebook_bundles",
+    metadata,
+    sa.Column("version", sa.String(100), primary_key=True),
+    sa.Column("files_json", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # screening | determination
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("counterparty", sa.String(2000), nullable=True),
+    sa.Column("country", sa.String(8), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+)
+
+dispositions = sa.Table(
+    "dispositions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("record_key", sa.String(300), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("entity_number", sa.String(100), nullable=True),
+    sa.Column("list_name", sa.String(2000), nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+)
+
+# The good-guy list: a (counterparty, list record) pair cleared as a false positive. It
+# suppresses that alert while both hashes still match; a changed record or counterparty
+# no longer matches, so the alert comes back.
+clearances = sa.Table(
+    "clearances",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("counterparty_hash", sa.String(64), nullable=False),
+    sa.Column("record_key", sa.String(300), nullable=False),
+    sa.Column("record_hash", sa.String(64), nullable=False),
+    sa.Column("counterparty", sa.String(2000), nullable=False),
+    sa.Column("country", sa.String(8), nullable=True),
+    sa.Column("disposition_id", sa.Integer, nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40), nullable=True),
+    sa.Index("ix_clearances_pair", "counterparty_hash", "record_key"),
+)
+
+red_flag_resolutions = sa.Table(
+    "red_flag_resolutions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("flag_id", sa.String(100), nullable=False),
+    sa.Column("resolution", sa.Text, nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+)
+
+batch_jobs = sa.Table(
+    "batch_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("status", sa.String(20), nullable=False),  # running | done | failed
+    sa.Column("filename", sa.String(500), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("result_json", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("audit_id", sa.Integer, nullable=True),
+)
+
+
+def _create(*tables: sa.Table) -> Callable[[Connection], None]:
+    def step(conn: Connection) -> None:
+        for table in tables:
+            table.create(conn)
+
+    return step
+
+
+#: (version, name, step). Append only.
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (
+        1,
+        "keys, sessions and the audit chain",
+        _create(api_keys, web_sessions, audit_log, audit_head),
+    ),
+    (2, "rulebook bundles for replay", _create(rulebook_bundles)),
+    (
+        3,
+        "cases, dispositions, clearances, red-flag resolutions",
+        _create(cases, dispositions, clearances, red_flag_resolutions),
+    ),
+    (4, "batch screening jobs", _create(batch_jobs)),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
