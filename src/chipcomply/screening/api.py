@@ -1,0 +1,218 @@
+"""The screening API: ``screen(name)``, ``get_screener()``, ``match_names(left, right)``.
+
+``ScreenResult.model_dump(mode="json")`` is exactly what ``chipcomply screen --json``
+prints and what the REST API returns. Results are deterministic: the same input against
+the same snapshots gives byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chipcomply.errors import BadInput
+from chipcomply.lists.countries import check_country
+from chipcomply.lists.records import ListRecord
+from chipcomply.lists.store import ActiveLists, SnapshotStore, active_lists
+from chipcomply.screening.explain import Explanation, explain
+from chipcomply.screening.index import Match, NameIndex, best_per_record
+from chipcomply.screening.normalise import Token, check_name, tokens_of
+from chipcomply.screening.score import ALGORITHM, DEFAULT_THRESHOLD, score_tokens
+from chipcomply.screening.vocabulary import Vocabulary, default_vocabulary
+
+SCHEMAS = ("Person", "Company", "Organization", "LegalEntity", "Vessel")
+
+
+class Hit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="The record's primary name, exactly as on the list.")
+    matched_name: str = Field(description="The name or a.k.a. of the record that matched.")
+    source: str = Field(description="The CSL source string.")
+    source_code: str
+    entity_number: str | None
+    score: float
+    explanation: Explanation
+    record: ListRecord
+
+
+class ScreenResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    algorithm: str
+    lists: dict[str, str]
+    threshold: float
+    country: str | None = None
+    hits: list[Hit]
+
+
+class MatchResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    score: float
+    match: bool
+    threshold: float
+    algorithm: str
+    explanation: Explanation
+
+
+def check_threshold(value: float | None, field: str = "threshold") -> float:
+    if value is None:
+        return DEFAULT_THRESHOLD
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadInput(field, f"expected a number between 0 and 1, got {value!r}")
+    if not 0.0 < float(value) <= 1.0:
+        raise BadInput(field, f"must be greater than 0 and at most 1, got {value!r}")
+    return float(value)
+
+
+def _query_tokens(name: str, field: str) -> tuple[Token, ...]:
+    tokens = tokens_of(check_name(name, field))
+    if not tokens:
+        raise BadInput(field, f"{name!r} has no letters or digits to compare")
+    return tokens
+
+
+class Screener:
+    """An index over the active lists; build once, screen many times (thread-safe reads)."""
+
+    def __init__(self, lists: ActiveLists, vocab: Vocabulary | None = None) -> None:
+        self.lists = lists
+        self.vocab = vocab or default_vocabulary()
+        self.index = NameIndex(lists.records)
+
+    @property
+    def list_ids(self) -> dict[str, str]:
+        return self.lists.ids
+
+    def matches(
+        self, name: str, country: str | None = None, threshold: float | None = None
+    ) -> tuple[tuple[Token, ...], list[Match]]:
+        tokens = _query_tokens(name, "name")
+        cutoff = check_threshold(threshold)
+        cc = check_country(country, "country")
+        found = best_per_record(
+            self.index, tokens, self.index.candidates(tokens, cutoff), cc, cutoff
+        )
+        found.sort(key=lambda m: self._order(m))
+        return tokens, found
+
+    def _order(self, m: Match) -> tuple[float, str, str]:
+        rec = self.index.records[m.name.record]
+        return (-m.alignment.score, rec.name, rec.uid)
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        threshold: float | None = None,
+        limit: int | None = None,
+    ) -> ScreenResult:
+        cutoff = check_threshold(threshold)
+        cc = check_country(country, "country")
+        tokens, found = self.matches(name, cc, cutoff)
+        if limit is not None:
+            found = found[:limit]
+        hits = [self._hit(tokens, m, cc) for m in found]
+        return ScreenResult(
+            query=name,
+            algorithm=ALGORITHM,
+            lists=self.list_ids,
+            threshold=cutoff,
+            country=cc,
+            hits=hits,
+        )
+
+    def _hit(self, tokens: Sequence[Token], m: Match, country: str | None) -> Hit:
+        rec = self.index.records[m.name.record]
+        how = m.name.how
+        matched_as = how if m.name.text == m.name.published else f"{how} ({m.name.text!r})"
+        exp = explain(
+            tokens,
+            m.name.tokens,
+            m.alignment,
+            self.index.weight,
+            self.vocab,
+            matched_name=m.name.published,
+            matched_as=matched_as,
+            record=rec,
+            country=country,
+        )
+        return Hit(
+            name=rec.name,
+            matched_name=m.name.published,
+            source=rec.source,
+            source_code=rec.source_code,
+            entity_number=rec.entity_number,
+            score=m.alignment.score,
+            explanation=exp,
+            record=rec,
+        )
+
+    def match(
+        self,
+        left: str,
+        right: str,
+        threshold: float | None = None,
+        schema: str | None = None,
+    ) -> MatchResult:
+        """Compare two names with the same algorithm (token weights from the lists)."""
+        cutoff = check_threshold(threshold)
+        if schema is not None and schema not in SCHEMAS:
+            raise BadInput("schema", f"unknown schema {schema!r}; use one of {', '.join(SCHEMAS)}")
+        lt = _query_tokens(left, "left")
+        rt = _query_tokens(right, "right")
+        al = score_tokens(lt, rt, self.index.weight)
+        exp = explain(
+            lt, rt, al, self.index.weight, self.vocab, matched_name=right, matched_as="name"
+        )
+        return MatchResult(
+            score=al.score,
+            match=al.score >= cutoff,
+            threshold=cutoff,
+            algorithm=ALGORITHM,
+            explanation=exp,
+        )
+
+
+_lock = threading.Lock()
+_cached: tuple[str, Screener] | None = None
+
+
+def get_screener(store: SnapshotStore | None = None) -> Screener:
+    """The process-wide screener over the active lists; rebuilt only when they change."""
+    global _cached
+    store = store or SnapshotStore()
+    with _lock:
+        lists = active_lists(store) if _cached is None else None
+        if lists is None:
+            key = _active_key(store)
+            assert _cached is not None
+            if _cached[0] == key:
+                return _cached[1]
+            lists = active_lists(store)
+        screener = Screener(lists)
+        _cached = (_active_key(store), screener)
+        return screener
+
+
+def _active_key(store: SnapshotStore) -> str:
+    path = store.root / "active.json"
+    try:
+        return f"{store.root}:{path.read_text('utf-8')}"
+    except OSError:
+        return f"{store.root}:bundled"
+
+
+def screen(name: str, country: str | None = None, threshold: float | None = None) -> ScreenResult:
+    """Screen one name against the active lists (see :class:`ScreenResult`)."""
+    return get_screener().screen(name, country=country, threshold=threshold)
+
+
+def match_names(
+    left: str, right: str, threshold: float | None = None, schema: str | None = None
+) -> MatchResult:
+    return get_screener().match(left, right, threshold=threshold, schema=schema)

@@ -1,0 +1,437 @@
+"""From a name as typed to the tokens cc-name-v1 compares.
+
+Steps, in order (each token remembers which ones changed it, for the explanation):
+
+1. Refuse what is not a name: empty, longer than ``MAX_NAME_CHARS``, or nothing left after
+   cleaning.
+2. Drop invisible characters (zero-width, bidi controls, soft hyphen, BOM) so
+   ``Hua\u200bwei`` reads ``Huawei``; control characters become spaces.
+3. Unicode NFKC: full-width ``ＨＵＡＷＥＩ`` → ``HUAWEI``, ligatures, compatibility ideographs.
+4. Split into Han runs and other words. Han runs are converted to simplified characters,
+   cut into known words (company words, places, curated brands) and unknown runs, which are
+   read as joined pinyin (壁仞 → ``biren``).
+5. Other words: letters that merely look Latin inside a Latin word (Cyrillic ``а`` in
+   ``Huаwei``) are folded to Latin; other scripts are transliterated (Путин → ``putin``);
+   case folded, accents and apostrophes dropped, dotted abbreviations joined (S.A. → sa).
+6. Vocabulary: spellings and phrases fold to one canonical token with a class
+   (``Co., Ltd.`` → ``company limited``/legal, ``Tech`` → ``technology``/generic,
+   ``Hua Wei`` → ``huawei``/curated alias).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chipcomply.errors import BadInput
+from chipcomply.screening.transliterate import (
+    homoglyph_fold,
+    is_mixed_script,
+    pinyin,
+    script_of,
+    to_ascii,
+    to_simplified,
+)
+from chipcomply.screening.vocabulary import (
+    DISTINCTIVE,
+    NUMBER,
+    Vocabulary,
+    default_vocabulary,
+    pinyin_syllables,
+)
+
+MAX_NAME_CHARS = 1000
+
+_HAN_RANGES = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FFFF),
+)
+_APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´ʼʻ′"), None)
+_DOTTED = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,})(?![^\W\d_])")
+_ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
+# Single-character Chinese words are only taken as words at the end of a name part and
+# after a run of at least two unknown characters (红旗厂 → hongqi + factory), so that they
+# do not cut brand names apart (海光 stays haiguang, not hai + light).
+_MIN_RUN_BEFORE_SUFFIX = 2
+
+
+Raw = tuple[str, str, str, str | None]  # text, form, via, class (None = not yet folded)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # the span of the input it came from
+    form: str  # what is compared: lower-case ASCII
+    cls: str  # vocabulary class
+    via: str = ""  # how text became form ("" when it is just case/punctuation)
+
+
+def is_han(ch: str) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _HAN_RANGES)
+
+
+def _is_word_char(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] in "LMN"
+
+
+def check_name(name: object, field: str = "name") -> str:
+    """The name as a string, or BadInput naming ``field``."""
+    if not isinstance(name, str):
+        raise BadInput(field, f"expected text, got {type(name).__name__}")
+    if len(name) > MAX_NAME_CHARS:
+        raise BadInput(
+            field, f"is {len(name):,} characters long; names are limited to {MAX_NAME_CHARS:,}"
+        )
+    if "\ufffd" in name or any(0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise BadInput(field, "is not valid UTF-8 text")
+    if not name.strip():
+        raise BadInput(field, "is empty")
+    return name
+
+
+def clean(text: str) -> str:
+    """Invisible characters dropped, controls to spaces, NFKC."""
+    out: list[str] = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cf":  # zero-width, bidi controls, soft hyphen, BOM
+            continue
+        if cat in ("Cc", "Zl", "Zp"):
+            out.append(" ")
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFKC", "".join(out))
+
+
+def _segments(text: str) -> list[tuple[bool, str]]:
+    """Alternating (is_han, text) runs; separators between words stay in non-Han runs."""
+    segs: list[tuple[bool, str]] = []
+    buf: list[str] = []
+    han_mode = False
+    for ch in text:
+        h = is_han(ch)
+        if h != han_mode and buf:
+            segs.append((han_mode, "".join(buf)))
+            buf = []
+        han_mode = h
+        buf.append(ch)
+    if buf:
+        segs.append((han_mode, "".join(buf)))
+    return segs
+
+
+def _words(text: str) -> list[str]:
+    text = text.translate(_APOSTROPHES)
+    text = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), text)
+    text = text.replace("&", " and ").replace("+", " and ")
+    words: list[str] = []
+    buf: list[str] = []
+    for ch in text:
+        if _is_word_char(ch):
+            buf.append(ch)
+        elif buf:
+            words.append("".join(buf))
+            buf = []
+    if buf:
+        words.append("".join(buf))
+    return words
+
+
+def _latin_context(words: list[str]) -> bool:
+    return any(all(script_of(c) == "LATIN" for c in w if c.isalpha()) for w in words if w)
+
+
+def _word_tokens(word: str, latin_context: bool) -> list[tuple[str, str, str]]:
+    """(text, ascii form, via) for one non-Han word."""
+    via = ""
+    source = word
+    if not word.isascii():
+        if is_mixed_script(word):
+            folded = homoglyph_fold(word)
+            if folded is not None:
+                source, via = folded, "homoglyph"
+        elif latin_context:
+            scripts = {script_of(c) for c in word if c.isalpha()}
+            folded = homoglyph_fold(word) if scripts <= {"CYRILLIC", "GREEK"} else None
+            if folded is not None:
+                source, via = folded, "homoglyph"
+        if not source.isascii():
+            plain = unicodedata.normalize("NFKD", source)
+            plain = "".join(c for c in plain if not unicodedata.combining(c))
+            scripts = {script_of(c) for c in plain if c.isalpha()}
+            if not scripts <= {"LATIN"}:
+                via = via or "transliteration"
+            source = to_ascii(plain)
+    forms = [f for f in _ASCII_SPLIT.split(source.lower()) if f]
+    return [(word, f, via) for f in forms]
+
+
+def _han_tokens(run: str, vocab: Vocabulary) -> list[Raw]:
+    """(text, form, via, class-or-None) for one Han run."""
+    simple = to_simplified(run)
+    trad = simple != run
+    out: list[Raw] = []
+    unknown: list[str] = []
+    unknown_orig: list[str] = []
+    longest = vocab.han_max()
+    i = 0
+
+    def flush() -> None:
+        if not unknown:
+            return
+        han = "".join(unknown)
+        form = "".join(pinyin(han))
+        if form:
+            via = "simplified+pinyin" if "".join(unknown_orig) != han else "pinyin"
+            if form in vocab.curated:
+                # Same sound as a curated brand but other characters (华微 is not 华为):
+                # a different name, so it must not read as the brand.
+                out.append(("".join(unknown_orig), form + "_h", via + " (homophone)", DISTINCTIVE))
+            else:
+                out.append(("".join(unknown_orig), form, via, None))
+        unknown.clear()
+        unknown_orig.clear()
+
+    while i < len(simple):
+        match = None
+        for size in range(min(longest, len(simple) - i), 0, -1):
+            piece = simple[i : i + size]
+            word = vocab.han.get(piece)
+            if word is None:
+                continue
+            if size == 1 and word.alias_of is None:
+                at_end = i + 1 == len(simple)
+                if not at_end or (unknown and len(unknown) < _MIN_RUN_BEFORE_SUFFIX):
+                    continue
+            match = word
+            break
+        if match is None:
+            unknown.append(simple[i])
+            unknown_orig.append(run[i])
+            i += 1
+            continue
+        flush()
+        size = len(match.han)
+        orig = run[i : i + size]
+        prefix = "simplified+" if trad and orig != simple[i : i + size] else ""
+        if match.alias_of is not None:
+            out.append((orig, match.alias_of, prefix + "alias", DISTINCTIVE))
+        else:
+            for tok in match.english:
+                out.append((orig, tok, prefix + "translation", match.cls))
+        i += size
+    flush()
+    return out
+
+
+def tokenize(name: str, vocab: Vocabulary | None = None) -> tuple[Token, ...]:
+    """The comparable tokens of ``name`` (already checked with :func:`check_name`)."""
+    vocab = vocab or default_vocabulary()
+    text = clean(name)
+    raw: list[Raw] = []
+    segs = _segments(text)
+    all_words = [w for is_h, s in segs if not is_h for w in _words(s)]
+    latin_ctx = _latin_context(all_words)
+    for han, seg in segs:
+        if han:
+            raw.extend(_han_tokens(seg, vocab))
+        else:
+            for word in _words(seg):
+                raw.extend((t, f, v, None) for t, f, v in _word_tokens(word, latin_ctx))
+    return _fold_vocabulary(raw, vocab)
+
+
+_NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_LEET = str.maketrans("0134579", "oieastg")
+_LEET_TOKEN = re.compile(r"^[a-z]+[0134579][a-z0134579]*[a-z]+$")
+
+
+def _numbers(raw: list[Raw]) -> list[Raw]:
+    """Number words and ordinals to digits (forty-four → 44, 1st → 1); leet letters back."""
+    out: list[Raw] = []
+    i = 0
+    while i < len(raw):
+        text, form, via, cls = raw[i]
+        if cls is None:
+            m = _ORDINAL.match(form)
+            if m:
+                out.append((text, m.group(1), via, None))
+                i += 1
+                continue
+            if form in _ORDINAL_WORDS:
+                out.append((text, str(_ORDINAL_WORDS[form]), "number word", None))
+                i += 1
+                continue
+            if form in _NUMBER_WORDS:
+                value = _NUMBER_WORDS[form]
+                texts = [text]
+                j = i + 1
+                if value >= 20 and value % 10 == 0 and j < len(raw) and raw[j][3] is None:
+                    nxt = raw[j][1]
+                    unit = _NUMBER_WORDS.get(nxt, _ORDINAL_WORDS.get(nxt))
+                    if unit is None and nxt.isdigit() and len(nxt) == 1:
+                        unit = int(nxt)
+                    if unit is not None and 0 < unit < 10:
+                        value += unit
+                        texts.append(raw[j][0])
+                        j += 1
+                out.append((" ".join(texts), str(value), "number word", None))
+                i = j
+                continue
+            if _LEET_TOKEN.match(form) and sum(c.isalpha() for c in form) >= 2:
+                out.append((text, form.translate(_LEET), via or "digits as letters", None))
+                i += 1
+                continue
+        out.append(raw[i])
+        i += 1
+    return out
+
+
+def _pinyin_runs(raw: list[Raw], vocab: Vocabulary) -> list[Raw]:
+    """Spaced pinyin ("Hai Kang Wei Shi Ji Shu") regrouped into words (haikangweishi jishu).
+
+    A run of two or more Latin tokens that are each one pinyin syllable is cut into known
+    words (vocabulary and curated names, longest first); the syllables left between them
+    are joined into one word each, as a name written in joined pinyin would be.
+    """
+    syllables = pinyin_syllables()
+    out: list[Raw] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        j = i
+        while j < n and raw[j][3] is None and "pinyin" not in raw[j][2] and raw[j][1] in syllables:
+            j += 1
+        if j - i < 2:
+            out.append(raw[i])
+            i += 1
+            continue
+        run = raw[i:j]
+        forms = [r[1] for r in run]
+        k = 0
+        pending: list[Raw] = []
+        while k < len(forms):
+            hit = 0
+            for size in range(min(vocab.max_pinyin, len(forms) - k), 1, -1):
+                if tuple(forms[k : k + size]) in vocab.pinyin_words:
+                    hit = size
+                    break
+            if hit:
+                _flush_syllables(pending, out)
+                piece = run[k : k + hit]
+                text = " ".join(p[0] for p in piece)
+                out.append((text, "".join(p[1] for p in piece), "pinyin syllables joined", None))
+                k += hit
+            else:
+                pending.append(run[k])
+                k += 1
+        _flush_syllables(pending, out)
+        i = j
+    return out
+
+
+def _flush_syllables(pending: list[Raw], out: list[Raw]) -> None:
+    if pending:
+        text = " ".join(p[0] for p in pending)
+        via = "pinyin syllables joined" if len(pending) > 1 else pending[0][2]
+        out.append((text, "".join(p[1] for p in pending), via, None))
+        pending.clear()
+
+
+def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
+    raw = _pinyin_runs(_numbers(raw), vocab)
+    tokens: list[Token] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        text, form, via, cls = raw[i]
+        if cls is not None:  # Han words: already canonical
+            tokens.append(Token(text, form, cls, via))
+            i += 1
+            continue
+        hit = None
+        for size in range(min(vocab.max_phrase, n - i), 0, -1):
+            if any(raw[j][3] is not None for j in range(i, i + size)):
+                continue
+            key = tuple(raw[j][1] for j in range(i, i + size))
+            found = vocab.latin.get(key)
+            if found is not None:
+                hit = (size, found)
+                break
+        if hit is None:
+            near = vocab.near_word(form)
+            if near is not None:
+                hit = (1, near)
+        if hit is None:
+            kind = NUMBER if form.isdigit() else DISTINCTIVE
+            tokens.append(Token(text, form, kind, via))
+            i += 1
+            continue
+        size, (outs, how) = hit
+        span = " ".join(dict.fromkeys(raw[j][0] for j in range(i, i + size)))
+        steps = [v for v in dict.fromkeys(raw[j][2] for j in range(i, i + size)) if v]
+        if how == "alias":
+            steps.append("alias")
+        elif how == "near":
+            steps.append("vocabulary (misspelt)")
+        elif how != "canonical" or size > 1 or outs[0][0] != form:
+            steps.append("vocabulary")
+        for canon, kind in outs:
+            tokens.append(Token(span, canon, kind, "+".join(steps)))
+        i += size
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=200_000)
+def tokens_of(name: str) -> tuple[Token, ...]:
+    """Cached :func:`tokenize` with the default vocabulary."""
+    return tokenize(name)
