@@ -6,5 +6,6 @@ __version__ = "0.1.0"
 
 from chipcomply.logic.classify import Classification, classify
 from chipcomply.model import ChipSpec
+from chipcomply.screening import screen
 
-__all__ = ["ChipSpec", "Classification", "__version__", "classify"]
+__all__ = ["ChipSpec", "Classification", "__version__", "classify", "screen"]

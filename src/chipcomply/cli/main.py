@@ -13,6 +13,8 @@ import typer
 from chipcomply import __version__
 from chipcomply.cli import chips
 from chipcomply.cli import determination as determination_cli
+from chipcomply.cli import lists as lists_cli
+from chipcomply.cli import screening as screening_cli
 from chipcomply.cli import service as service_cli
 from chipcomply.cli.common import err_console
 from chipcomply.errors import ChipcomplyError
@@ -45,6 +47,8 @@ def _root(
 chips.register(app)
 determination_cli.register(app)
 service_cli.register(app)
+screening_cli.register(app)
+lists_cli.register(app)
 
 
 def main() -> None:

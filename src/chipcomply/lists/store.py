@@ -34,10 +34,10 @@ from chipcomply.lists.parsers import ParsedList, parse_file
 from chipcomply.lists.records import ListRecord
 from chipcomply.paths import data_home
 
-BUNDLED: tuple[tuple[str, str, str], ...] = (
-    # (file in lists/data, format, family)
-    ("csl_projection_2026-07-31.json.gz", "csl-projection", "csl"),
-    ("ofac_sdn_2026-08-20.json.gz", "ofac-sdn-json", "ofac-sdn"),
+BUNDLED: tuple[tuple[str, str, str, str], ...] = (
+    # (file in lists/data, format, family, as-of date the file states)
+    ("csl_projection_2026-07-31.json.gz", "csl-projection", "csl", "2026-07-31"),
+    ("ofac_sdn_2026-08-20.json.gz", "ofac-sdn-json", "ofac-sdn", "2026-08-20"),
 )
 
 
@@ -143,15 +143,30 @@ def _stamp(records: list[ListRecord], snapshot_id: str) -> tuple[ListRecord, ...
 
 
 @lru_cache(maxsize=4)
-def _bundled(name: str, fmt: str, family: str) -> Snapshot:
+def _bundled_raw(name: str) -> tuple[bytes, str]:
     blob = resources.files("chipcomply.lists").joinpath(f"data/{name}").read_bytes()
     raw = gzip.decompress(blob)
-    sha = hashlib.sha256(raw).hexdigest()
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def bundled_ids() -> dict[str, str]:
+    """Ids of the bundled snapshots, without parsing them."""
+    out: dict[str, str] = {}
+    for name, _fmt, family, as_of in BUNDLED:
+        out[family] = _snapshot_id(family, date.fromisoformat(as_of), _bundled_raw(name)[1])
+    return out
+
+
+@lru_cache(maxsize=4)
+def _bundled(name: str, fmt: str, family: str, as_of: str) -> Snapshot:
+    raw, sha = _bundled_raw(name)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name.removesuffix(".gz")
         path.write_bytes(raw)
         parsed = parse_file(path, fmt)
     problems = validate(parsed, family)
+    if parsed.as_of is not None and parsed.as_of.isoformat() != as_of:
+        problems.append(f"states as-of {parsed.as_of}, the package expects {as_of}")
     if problems:
         raise DataError(f"bundled list {name} is invalid: " + "; ".join(problems))
     meta = _meta(parsed, sha, name.removesuffix(".gz"), "bundled")
@@ -243,6 +258,12 @@ class SnapshotStore:
         for fam in [family] if family else list(active):
             active.pop(fam, None)
         self._write_atomic(self._active_file, json.dumps(active, indent=2).encode("utf-8"))
+
+    def active_ids(self) -> dict[str, str]:
+        """Family -> id of the active snapshot, without loading any records."""
+        ids = bundled_ids()
+        ids.update(self._active_ids())
+        return dict(sorted(ids.items()))
 
     def active(self) -> list[Snapshot]:
         """The active snapshot of each family: imported if any, else bundled."""

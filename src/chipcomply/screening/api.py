@@ -7,8 +7,14 @@ the same snapshots gives byte-identical JSON.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import pickle
+import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +89,10 @@ class Screener:
         self.lists = lists
         self.vocab = vocab or default_vocabulary()
         self.index = NameIndex(lists.records)
+
+    def warm_up(self) -> None:
+        """Load the lazy tables (pinyin, OpenCC, confusables) before the first query."""
+        self.screen("華為 Huаwei Путин", threshold=0.99)
 
     @property
     def list_ids(self) -> dict[str, str]:
@@ -182,29 +192,67 @@ _lock = threading.Lock()
 _cached: tuple[str, Screener] | None = None
 
 
+def _code_fingerprint() -> str:
+    """Hash of the screening code, so a changed algorithm never reuses a stale index."""
+    digest = hashlib.sha256(ALGORITHM.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_key(store: SnapshotStore) -> str:
+    ids = store.active_ids()
+    vocab = default_vocabulary()
+    text = json.dumps([ids, vocab.fingerprint, _code_fingerprint(), sys.version_info[:2]])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _load_cached(path: Path) -> Screener | None:
+    try:
+        with path.open("rb") as fh:
+            obj = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return obj if isinstance(obj, Screener) else None
+
+
+def _save_cached(path: Path, screener: Screener) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(screener, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in path.parent.glob("screening-index-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return  # a cache that cannot be written only costs time
+
+
 def get_screener(store: SnapshotStore | None = None) -> Screener:
-    """The process-wide screener over the active lists; rebuilt only when they change."""
+    """The process-wide screener over the active lists, built once.
+
+    The built index is also kept on disk under the data home (keyed by the active snapshot
+    ids, the vocabulary and the screening code), so a new process loads it in about a
+    second instead of rebuilding it. Set ``CHIPCOMPLY_INDEX_CACHE=0`` to skip that.
+    """
     global _cached
     store = store or SnapshotStore()
     with _lock:
-        lists = active_lists(store) if _cached is None else None
-        if lists is None:
-            key = _active_key(store)
-            assert _cached is not None
-            if _cached[0] == key:
-                return _cached[1]
-            lists = active_lists(store)
-        screener = Screener(lists)
-        _cached = (_active_key(store), screener)
+        key = _cache_key(store)
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+        use_disk = os.environ.get("CHIPCOMPLY_INDEX_CACHE", "1") != "0"
+        path = store.root.parent / "cache" / f"screening-index-{key}.pickle"
+        screener = _load_cached(path) if use_disk and path.is_file() else None
+        if screener is None:
+            screener = Screener(active_lists(store))
+            if use_disk:
+                _save_cached(path, screener)
+        screener.warm_up()
+        _cached = (key, screener)
         return screener
-
-
-def _active_key(store: SnapshotStore) -> str:
-    path = store.root / "active.json"
-    try:
-        return f"{store.root}:{path.read_text('utf-8')}"
-    except OSError:
-        return f"{store.root}:bundled"
 
 
 def screen(name: str, country: str | None = None, threshold: float | None = None) -> ScreenResult:

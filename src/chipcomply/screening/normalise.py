@@ -95,8 +95,14 @@ def check_name(name: object, field: str = "name") -> str:
     return name
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def clean(text: str) -> str:
     """Invisible characters dropped, controls to spaces, NFKC."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub(" ", text)
     out: list[str] = []
     for ch in text:
         cat = unicodedata.category(ch)
@@ -111,6 +117,8 @@ def clean(text: str) -> str:
 
 def _segments(text: str) -> list[tuple[bool, str]]:
     """Alternating (is_han, text) runs; separators between words stay in non-Han runs."""
+    if text.isascii():
+        return [(False, text)]
     segs: list[tuple[bool, str]] = []
     buf: list[str] = []
     han_mode = False
@@ -130,6 +138,8 @@ def _words(text: str) -> list[str]:
     text = text.translate(_APOSTROPHES)
     text = _DOTTED.sub(lambda m: m.group(1).replace(".", ""), text)
     text = text.replace("&", " and ").replace("+", " and ")
+    if text.isascii():
+        return _ASCII_WORD.findall(text)
     words: list[str] = []
     buf: list[str] = []
     for ch in text:
@@ -144,6 +154,8 @@ def _words(text: str) -> list[str]:
 
 
 def _latin_context(words: list[str]) -> bool:
+    if all(w.isascii() for w in words):
+        return bool(words)
     return any(all(script_of(c) == "LATIN" for c in w if c.isalpha()) for w in words if w)
 
 
@@ -399,7 +411,8 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
             i += 1
             continue
         hit = None
-        for size in range(min(vocab.max_phrase, n - i), 0, -1):
+        longest = vocab.phrase_len.get(form, 1)
+        for size in range(min(longest, n - i), 0, -1):
             if any(raw[j][3] is not None for j in range(i, i + size)):
                 continue
             key = tuple(raw[j][1] for j in range(i, i + size))
@@ -420,7 +433,8 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
         span = " ".join(dict.fromkeys(raw[j][0] for j in range(i, i + size)))
         steps = [v for v in dict.fromkeys(raw[j][2] for j in range(i, i + size)) if v]
         if how == "alias":
-            steps.append("alias")
+            if size > 1 or outs[0][0] != form:
+                steps.append("alias")
         elif how == "near":
             steps.append("vocabulary (misspelt)")
         elif how != "canonical" or size > 1 or outs[0][0] != form:

@@ -76,6 +76,7 @@ class Vocabulary:
     # pinyin syllable sequences of known words (for spaced pinyin: "ji shu" -> technology)
     pinyin_words: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     max_phrase: int = 1
+    phrase_len: dict[str, int] = field(default_factory=dict)  # first word -> longest phrase
     max_pinyin: int = 1
     _near: dict[str, tuple[str, ...]] | None = None
     curated: dict[str, CuratedAlias] = field(default_factory=dict)  # token -> alias
@@ -187,6 +188,8 @@ def build_vocabulary(vocab_text: str, curated_text: str | None) -> Vocabulary:
     if curated_text:
         _load_curated(vocab, curated_text)
     vocab.max_phrase = max(len(k) for k in vocab.latin)
+    for key in vocab.latin:
+        vocab.phrase_len[key[0]] = max(vocab.phrase_len.get(key[0], 1), len(key))
     vocab.max_pinyin = max((len(k) for k in vocab.pinyin_words), default=1)
     digest = hashlib.sha256(vocab_text.encode("utf-8"))
     digest.update(b"\0" + (curated_text or "").encode("utf-8"))
