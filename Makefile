@@ -19,8 +19,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[dev]'
 	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
-	$(BIN)/chipcomply demo
+$(VENV)/.installed-service: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[service]'
+	@touch $@
+
+# The compliance desk on http://127.0.0.1:8000 (SQLite under the data home; the first run
+# prints an admin API key once). Override with `make run PORT=8001 DB=postgresql://…`.
+PORT ?= 8000
+DB ?=
+run: $(VENV)/.installed-run $(VENV)/.installed-service
+	$(BIN)/chipcomply serve --host 127.0.0.1 --port $(PORT) $(if $(DB),--db $(DB))
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check $(LINT_PATHS)

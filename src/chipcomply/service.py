@@ -430,7 +430,7 @@ class Desk:
     # -- batch screening -----------------------------------------------------------------
 
     def start_batch(self, who: Principal, filename: str, data: bytes) -> int:
-        rows = parse_batch_csv(data)
+        columns, rows = parse_batch_csv(data)
         with self.store.writing() as conn:
             job_id = self.store.insert(
                 conn,
@@ -443,41 +443,27 @@ class Desk:
                 created_by=who.label,
                 created_at=self.now_iso(),
             )
-        t = threading.Thread(
-            target=self._run_batch, args=(who, job_id, filename, rows), daemon=True
-        )
+        inp = {"filename": filename, "columns": columns, "rows": rows}
+        t = threading.Thread(target=self._run_batch, args=(who, job_id, inp), daemon=True)
         t.start()
         return job_id
 
-    def _run_batch(
-        self, who: Principal, job_id: int, filename: str, rows: list[dict[str, str]]
-    ) -> None:
+    def _run_batch(self, who: Principal, job_id: int, inp: dict[str, Any]) -> None:
         try:
-            out_rows: list[dict[str, Any]] = []
-            hits = 0
-            lists: dict[str, str] = {}
-            for i, row in enumerate(rows, 1):
-                res, _, lists = compute(
-                    "screen",
-                    {"name": row["name"], "country": row.get("country") or None, "threshold": None},
-                    self.rulebook,
-                )
-                out_rows.append(batch_row(row, res))
-                hits += bool(res["hits"])
-                if i % 10 == 0 or i == len(rows):
-                    self.store.update(s.batch_jobs, job_id, done=i, hits=hits)
-            output = {"rows": out_rows, "hits": hits, "total": len(rows)}
-            rec = self._record(
-                who, "screen_batch", {"filename": filename, "rows": rows}, output, lists=lists
-            )
+            rows: list[dict[str, str]] = inp["rows"]
+
+            def progress(done: int, hits: int) -> None:
+                if done % 10 == 0 or done == len(rows):
+                    self.store.update(s.batch_jobs, job_id, done=done, hits=hits)
+
+            output, lists = screen_batch(inp, progress)
+            rec = self._record(who, "screen_batch", inp, output, lists=lists)
             self.store.update(
                 s.batch_jobs,
                 job_id,
                 status="done",
                 result_json=canonical_json(output),
                 audit_id=rec["id"],
-                done=len(rows),
-                hits=hits,
             )
         except Exception as exc:  # recorded on the job; the thread must not die silently
             msg = exc.message if isinstance(exc, ChipcomplyError) else f"internal error: {exc!r}"
@@ -502,7 +488,9 @@ class Desk:
                 "audit_id",
             )
         }
-        out["rows"] = json.loads(job["result_json"])["rows"] if job["result_json"] else None
+        result = json.loads(job["result_json"]) if job["result_json"] else None
+        out["columns"] = result["columns"] if result else None
+        out["rows"] = result["rows"] if result else None
         return out
 
     def batch_csv(self, job_id: int) -> str:
@@ -510,9 +498,7 @@ class Desk:
         if job["status"] != "done" or job["rows"] is None:
             raise BadInput("job", f"batch job {job_id} is {job['status']}, not done")
         rows: list[dict[str, Any]] = job["rows"]
-        cols: list[str] = []
-        for r in rows:
-            cols += [c for c in r if c not in cols]
+        cols: list[str] = job["columns"]
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
         w.writeheader()
@@ -781,11 +767,22 @@ class Desk:
         if case["kind"] != "determination":
             raise BadInput("case", f"case {case_id} is not a determination")
         inp = dict(case["input"])
-        resolutions = {r["flag_id"]: r["resolution"] for r in case["red_flag_resolutions"]}
-        if resolutions:
-            inp[RESOLUTIONS_FIELD] = [
-                {"id": k, "resolution": v} for k, v in sorted(resolutions.items())
-            ]
+        as_of = str(inp.get("as_of", ""))
+        merged = {r.get("id"): r for r in inp.get(RESOLUTIONS_FIELD) or [] if isinstance(r, dict)}
+        for r in case["red_flag_resolutions"]:
+            recorded = r["created_at"][:10]
+            text = r["resolution"]
+            # The case is judged as of its own date; a resolution recorded later says so.
+            if recorded > as_of:
+                text = f"{text} (recorded {recorded})"
+            merged[r["flag_id"]] = {
+                "id": r["flag_id"],
+                "resolution": text,
+                "resolved_by": r["reviewer"],
+                "date": min(recorded, as_of),
+            }
+        if merged:
+            inp[RESOLUTIONS_FIELD] = [merged[k] for k in sorted(merged, key=str)]
         answer = self.check(who, inp)
         return self.create_case(who, {"audit_id": answer.audit_id, "title": case["title"]})
 
@@ -842,23 +839,9 @@ class Desk:
         if rec["engine_version"] != ENGINE_VERSION:
             problem = f"recorded by engine {rec['engine_version']}, replayed by {ENGINE_VERSION}"
         book = self._book_for(rec["rulebook_version"]) if rec["rulebook_version"] else self.rulebook
-        if kind == "screen_batch":
-            out_rows = []
-            for row in inp["rows"]:
-                res, _, _ = compute(
-                    "screen",
-                    {"name": row["name"], "country": row.get("country") or None, "threshold": None},
-                    book,
-                )
-                out_rows.append(batch_row(row, res))
-            output: dict[str, Any] = {
-                "rows": out_rows,
-                "hits": sum(bool(r["hit"]) for r in out_rows),
-                "total": len(out_rows),
-            }
-            lists = json.loads(rec["lists_json"])
-        else:
-            output, _, lists = compute(kind, inp, book)
+        output, lists = (
+            screen_batch(inp) if kind == "screen_batch" else compute(kind, inp, book)[::2]
+        )
         recomputed = canonical_json(output)
         if lists != json.loads(rec["lists_json"]):
             problem = (problem + "; " if problem else "") + (
@@ -961,6 +944,30 @@ def compute(
     raise BadInput("kind", f"unknown answer kind {kind!r}")
 
 
+BATCH_COLUMNS = ("hit", "top_name", "top_source", "top_score", "hits")
+
+
+def screen_batch(
+    inp: dict[str, Any], progress: Callable[[int, int], None] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Screen every row of a batch; the output keeps the input columns, in order."""
+    from chipcomply.screening import screen
+
+    rows: list[dict[str, str]] = inp["rows"]
+    out_rows: list[dict[str, Any]] = []
+    hits = 0
+    lists: dict[str, str] = {}
+    for i, row in enumerate(rows, 1):
+        res = screen(row["name"], country=row.get("country") or None).model_dump(mode="json")
+        lists = dict(res.get("lists") or {})
+        out_rows.append(batch_row(row, res))
+        hits += bool(res["hits"])
+        if progress is not None:
+            progress(i, hits)
+    columns = [*inp["columns"], *(c for c in BATCH_COLUMNS if c not in inp["columns"])]
+    return {"columns": columns, "rows": out_rows, "hits": hits, "total": len(rows)}, lists
+
+
 def batch_row(row: dict[str, str], res: dict[str, Any]) -> dict[str, Any]:
     hits = res.get("hits") or []
     top = hits[0] if hits else {}
@@ -977,7 +984,7 @@ def batch_row(row: dict[str, str], res: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_batch_csv(data: bytes) -> list[dict[str, str]]:
+def parse_batch_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -1013,7 +1020,9 @@ def parse_batch_csv(data: bytes) -> list[dict[str, str]]:
         raise BadInput(f"file line {reader.line_num}", str(exc)) from None
     if not rows:
         raise BadInput("file", "no rows below the header")
-    return rows
+    if len(set(header)) != len(header):
+        raise BadInput("file line 1", "repeated column names")
+    return header, rows
 
 
 def _main_party(case: dict[str, Any]) -> dict[str, Any] | None:

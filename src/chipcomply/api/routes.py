@@ -28,7 +28,11 @@ from chipcomply.service import Answer, Principal
 
 router = APIRouter(prefix="/api")
 MAX_UPLOAD = 5 * 1024 * 1024
-Id = Path(ge=1, le=2**31 - 1)
+
+
+def Id() -> Any:
+    """A positive database id in a path (a fresh parameter object per use)."""
+    return Path(ge=1, le=2**31 - 1)
 
 
 def _answer(answer: Answer, status: int = 200) -> JSONResponse:
@@ -113,14 +117,14 @@ async def screen_batch(
 
 @router.get("/screen/batch/{job_id}", tags=["answers"], summary="Progress and results of a batch")
 def screen_batch_status(
-    request: Request, job_id: int = Id, who: Principal = Depends(require("answer"))
+    request: Request, job_id: int = Id(), who: Principal = Depends(require("answer"))
 ) -> dict[str, Any]:
     return desk_of(request).batch(job_id)
 
 
 @router.get("/screen/batch/{job_id}/csv", tags=["answers"], summary="Batch results as CSV")
 def screen_batch_csv(
-    request: Request, job_id: int = Id, who: Principal = Depends(require("answer"))
+    request: Request, job_id: int = Id(), who: Principal = Depends(require("answer"))
 ) -> PlainTextResponse:
     return PlainTextResponse(desk_of(request).batch_csv(job_id), media_type="text/csv")
 
@@ -162,7 +166,7 @@ def list_cases(
 
 @router.get("/cases/{case_id}", tags=["cases"])
 def get_case(
-    request: Request, case_id: int = Id, who: Principal = Depends(require("cases.read"))
+    request: Request, case_id: int = Id(), who: Principal = Depends(require("cases.read"))
 ) -> dict[str, Any]:
     return desk_of(request).case(case_id)
 
@@ -171,7 +175,7 @@ def get_case(
 def disposition(
     request: Request,
     body: DispositionRequest,
-    case_id: int = Id,
+    case_id: int = Id(),
     who: Principal = Depends(require("cases.write")),
 ) -> JSONResponse:
     return JSONResponse(desk_of(request).disposition(who, case_id, _dump(body)), status_code=201)
@@ -181,7 +185,7 @@ def disposition(
 def resolve_red_flag(
     request: Request,
     body: ResolutionRequest,
-    case_id: int = Id,
+    case_id: int = Id(),
     who: Principal = Depends(require("cases.write")),
 ) -> JSONResponse:
     return JSONResponse(
@@ -191,21 +195,21 @@ def resolve_red_flag(
 
 @router.post("/cases/{case_id}/recheck", tags=["cases"], status_code=201)
 def recheck(
-    request: Request, case_id: int = Id, who: Principal = Depends(require("cases.write"))
+    request: Request, case_id: int = Id(), who: Principal = Depends(require("cases.write"))
 ) -> JSONResponse:
     return JSONResponse(desk_of(request).recheck(who, case_id), status_code=201)
 
 
 @router.get("/cases/{case_id}/report.html", tags=["reports"], response_class=HTMLResponse)
 def case_report_html(
-    request: Request, case_id: int = Id, who: Principal = Depends(require("reports"))
+    request: Request, case_id: int = Id(), who: Principal = Depends(require("reports"))
 ) -> HTMLResponse:
     return HTMLResponse(reports.case_html(desk_of(request), case_id))
 
 
 @router.get("/cases/{case_id}/report.pdf", tags=["reports"])
 def case_report_pdf(
-    request: Request, case_id: int = Id, who: Principal = Depends(require("reports"))
+    request: Request, case_id: int = Id(), who: Principal = Depends(require("reports"))
 ) -> Response:
     pdf = reports.html_to_pdf(reports.case_html(desk_of(request), case_id))
     return Response(
@@ -236,14 +240,14 @@ def audit_verify(request: Request, who: Principal = Depends(require("audit"))) -
 
 @router.get("/audit/{record_id}", tags=["audit"])
 def audit_get(
-    request: Request, record_id: int = Id, who: Principal = Depends(require("audit"))
+    request: Request, record_id: int = Id(), who: Principal = Depends(require("audit"))
 ) -> dict[str, Any]:
     return desk_of(request).audit_record(record_id)
 
 
 @router.post("/audit/{record_id}/replay", tags=["audit"], summary="Recompute a stored answer")
 def audit_replay(
-    request: Request, record_id: int = Id, who: Principal = Depends(require("audit"))
+    request: Request, record_id: int = Id(), who: Principal = Depends(require("audit"))
 ) -> dict[str, Any]:
     r = desk_of(request).replay(record_id)
     return {
@@ -257,7 +261,7 @@ def audit_replay(
 
 @router.get("/audit/{record_id}/report.html", tags=["reports"], response_class=HTMLResponse)
 def answer_report_html(
-    request: Request, record_id: int = Id, who: Principal = Depends(require("reports"))
+    request: Request, record_id: int = Id(), who: Principal = Depends(require("reports"))
 ) -> HTMLResponse:
     return HTMLResponse(reports.answer_html(desk_of(request), record_id))
 

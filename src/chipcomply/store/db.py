@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from chipcomply.errors import BadInput, DataError
 from chipcomply.paths import data_home
 from chipcomply.store import schema as s
-from chipcomply.store.audit import GENESIS, VerifyResult, canonical_json, record_hash, verify_chain
+from chipcomply.store.audit import VerifyResult, canonical_json, record_hash, verify_chain
 
 DB_ENV = "CHIPCOMPLY_DB"
 ROLES = ("analyst", "admin", "auditor")
@@ -291,12 +291,8 @@ class Store:
             sel = sel.with_for_update()
         head = conn.execute(sel).mappings().first()
         if head is None:
-            # First record ever (the PK on audit_head makes a concurrent first append fail
-            # rather than fork the chain).
-            conn.execute(head_t.insert().values(name="main", last_id=0, last_hash=GENESIS))
-            last_id, last_hash = 0, GENESIS
-        else:
-            last_id, last_hash = int(head["last_id"]), str(head["last_hash"])
+            raise DataError("the audit chain head is missing: run `chipcomply audit verify`")
+        last_id, last_hash = int(head["last_id"]), str(head["last_hash"])
         row: dict[str, Any] = {
             "id": last_id + 1,
             "kind": kind,

@@ -171,6 +171,21 @@ def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     return step
 
 
+def _seed_head(conn: Connection) -> None:
+    # The head row exists from the start, so the first appends of two writers queue on its
+    # row lock (PostgreSQL SELECT ... FOR UPDATE) instead of racing to create it.
+    exists = conn.execute(sa.select(audit_head.c.name).where(audit_head.c.name == "main")).first()
+    if exists is None:
+        last = conn.execute(
+            sa.select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
+        ).first()
+        conn.execute(
+            audit_head.insert().values(
+                name="main", last_id=last[0] if last else 0, last_hash=last[1] if last else "0" * 64
+            )
+        )
+
+
 #: (version, name, step). Append only.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (
@@ -185,6 +200,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         _create(cases, dispositions, clearances, red_flag_resolutions),
     ),
     (4, "batch screening jobs", _create(batch_jobs)),
+    (5, "seed the audit chain head", _seed_head),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
