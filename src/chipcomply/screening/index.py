@@ -31,10 +31,12 @@ from chipcomply.screening.score import (
     MAX_MERGE,
     MIN_SIM,
     Alignment,
+    _phonetic,
+    looks_like_organisation,
     score_tokens,
     token_similarity,
 )
-from chipcomply.screening.vocabulary import DISTINCTIVE, LEGAL, STOP
+from chipcomply.screening.vocabulary import DISTINCTIVE, LEGAL, STOP, edit_probes
 
 MAX_POSTING = 2500  # postings longer than this are only used when nothing rarer exists
 MIN_DELETE_LEN = 4
@@ -112,6 +114,11 @@ class NameIndex:
                 for d in _deletes(form):
                     deletes[d].append(form)
         self.deletes: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in deletes.items()}
+        sounds: dict[str, list[str]] = defaultdict(list)
+        for form in sorted(single):
+            if len(form) >= 5 and form.isalpha():
+                sounds[_phonetic(form)].append(form)
+        self.sounds: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in sounds.items()}
 
     # ------------------------------------------------------------------ weights
 
@@ -129,8 +136,13 @@ class NameIndex:
         if form in self.postings:
             found[form] = 1.0
         if len(form) >= MIN_DELETE_LEN and not form.isdigit():
-            probes = _deletes(form)
-            probes.add(form)
+            probes = edit_probes(form)
+            if len(form) >= 5 and form.isalpha():
+                for cand in self.sounds.get(_phonetic(form), ()):
+                    if cand not in found:
+                        sim, _ = token_similarity(form, cand)
+                        if sim >= MIN_SIM:
+                            found[cand] = sim
             for probe in probes:
                 for cand in self.deletes.get(probe, ()):
                     if cand not in found:
@@ -217,13 +229,17 @@ def best_per_record(
 ) -> list[Match]:
     """Score candidate names and keep each record's best name at or above ``threshold``."""
     best: dict[int, Match] = {}
+    company_like = looks_like_organisation(query)
     for n_i in name_ids:
         entry = index.names[n_i]
         rec = index.records[entry.record]
         country_ok = None
         if country and rec.countries:
             country_ok = country in rec.countries
-        al = score_tokens(query, entry.tokens, index.weight, country_ok)
+        person_ok = None
+        if rec.type == "Individual" and company_like:
+            person_ok = False
+        al = score_tokens(query, entry.tokens, index.weight, country_ok, person_ok)
         if al.score < threshold:
             continue
         cur = best.get(entry.record)

@@ -37,6 +37,7 @@ from chipcomply.screening.transliterate import (
 from chipcomply.screening.vocabulary import (
     DISTINCTIVE,
     NUMBER,
+    STOP,
     Vocabulary,
     default_vocabulary,
     pinyin_syllables,
@@ -61,6 +62,45 @@ _MIN_RUN_BEFORE_SUFFIX = 2
 
 Raw = tuple[str, str, str, str | None]  # text, form, via, class (None = not yet folded)
 
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_NUMERAL = re.compile(r"第?[零〇一二两三四五六七八九十百]+")
+
+
+def chinese_number(text: str) -> int | None:
+    """Value of a Chinese numeral up to 999 (三十 → 30, 第七 → 7), None if it is not one."""
+    text = text.removeprefix("第")
+    if not text:
+        return None
+    if all(c in _CN_DIGITS for c in text) and len(text) > 1:
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    total = 0
+    current = 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -68,6 +108,7 @@ class Token:
     form: str  # what is compared: lower-case ASCII
     cls: str  # vocabulary class
     via: str = ""  # how text became form ("" when it is just case/punctuation)
+    han: str = ""  # simplified Chinese characters, when the token was read from them
 
 
 def is_han(ch: str) -> bool:
@@ -211,13 +252,22 @@ def _han_tokens(run: str, vocab: Vocabulary) -> list[Raw]:
         unknown_orig.clear()
 
     while i < len(simple):
+        numeral = _CN_NUMERAL.match(simple, i)
+        if numeral and (numeral.group().startswith("第") or len(numeral.group()) > 1):
+            value = chinese_number(numeral.group())
+            if value is not None:
+                flush()
+                end = numeral.end()
+                out.append((run[i:end], str(value), "chinese numeral", NUMBER))
+                i = end
+                continue
         match = None
         for size in range(min(longest, len(simple) - i), 0, -1):
             piece = simple[i : i + size]
             word = vocab.han.get(piece)
             if word is None:
                 continue
-            if size == 1 and word.alias_of is None:
+            if size == 1 and word.alias_of is None and word.cls != STOP:
                 at_end = i + 1 == len(simple)
                 if not at_end or (unknown and len(unknown) < _MIN_RUN_BEFORE_SUFFIX):
                     continue
@@ -407,7 +457,7 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
     while i < n:
         text, form, via, cls = raw[i]
         if cls is not None:  # Han words: already canonical
-            tokens.append(Token(text, form, cls, via))
+            tokens.append(Token(text, form, cls, via, _han_of(text)))
             i += 1
             continue
         hit = None
@@ -421,12 +471,22 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
                 hit = (size, found)
                 break
         if hit is None:
+            # words written apart that the vocabulary knows joined (Changjiang Cunchu → YMTC)
+            for size in range(min(4, n - i), 1, -1):
+                if any(raw[j][3] is not None for j in range(i, i + size)):
+                    continue
+                joined = "".join(raw[j][1] for j in range(i, i + size))
+                found = vocab.latin.get((joined,))
+                if found is not None and found[1] in ("alias", "pinyin word"):
+                    hit = (size, found)
+                    break
+        if hit is None:
             near = vocab.near_word(form)
             if near is not None:
                 hit = (1, near)
         if hit is None:
             kind = NUMBER if form.isdigit() else DISTINCTIVE
-            tokens.append(Token(text, form, kind, via))
+            tokens.append(Token(text, form, kind, via, _han_of(text)))
             i += 1
             continue
         size, (outs, how) = hit
@@ -440,9 +500,15 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
         elif how != "canonical" or size > 1 or outs[0][0] != form:
             steps.append("vocabulary")
         for canon, kind in outs:
-            tokens.append(Token(span, canon, kind, "+".join(steps)))
+            tokens.append(Token(span, canon, kind, "+".join(steps), _han_of(span)))
         i += size
     return tuple(tokens)
+
+
+def _han_of(text: str) -> str:
+    if text and all(is_han(c) for c in text):
+        return to_simplified(text)
+    return ""
 
 
 @lru_cache(maxsize=200_000)

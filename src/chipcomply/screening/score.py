@@ -46,6 +46,7 @@ from chipcomply.screening.vocabulary import (
     NUMBER,
     PLACE,
     STOP,
+    split_pinyin,
 )
 
 ALGORITHM = "cc-name-v1"
@@ -61,6 +62,8 @@ CLASS_FACTOR: dict[str, float] = {
 }
 MIN_SIM = 0.70  # below this two tokens do not match at all
 INITIAL_SIM = 0.6
+PINYIN_SIM = 0.9  # a Han name read as pinyin, against the same letters in Latin script
+HOMOPHONE_SIM = 0.7  # same pinyin, different characters
 CONFLICT = 1.0  # how hard a substitution (each side has what the other lacks) counts
 CONFLICT_FACTOR: dict[str, float] = {
     DISTINCTIVE: 1.0,
@@ -75,6 +78,7 @@ GATE_CAP = 0.60
 GENERIC_COVER = 0.85
 CONTAIN = 0.35  # share of the score given to how fully the shorter name is covered
 COUNTRY_MISMATCH = 0.95
+TYPE_MISMATCH = 0.85  # an organisation's name against an individual's record
 MAX_MERGE = 3
 
 Weigher = Callable[[Token], float]
@@ -108,7 +112,7 @@ def _phonetic(form: str) -> str:
     s = form
     for a, b in (("ph", "f"), ("ck", "k"), ("kh", "h"), ("sch", "sh"), ("dh", "d"), ("th", "t")):
         s = s.replace(a, b)
-    s = s.translate(str.maketrans("cqzvwyj", "kksfuii"))
+    s = s.replace("x", "ks").translate(str.maketrans("cqzvwyj", "kksfuii"))
     out = [s[0]] if s else []
     for ch in s[1:]:
         if ch in "aeiou":
@@ -141,6 +145,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     shortest, longest = min(la, lb), max(la, lb)
     if shortest <= 2:
         return 0.0, ""
+    if a[0] != b[0] and split_pinyin(a) is not None and split_pinyin(b) is not None:
+        return 0.0, ""  # juxin vs yuxin: another syllable, another name
     dist = OSA.distance(a, b, score_cutoff=3)
     if dist == 1:
         sim = max(0.85, 1.0 - 1.0 / longest)
@@ -149,10 +155,36 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     elif dist == 3 and shortest >= 10:
         sim = 1.0 - 3.0 / longest
     else:
-        if shortest >= 4 and _phonetic(a) == _phonetic(b):
-            return 0.8, "fuzzy"
+        if shortest >= 5 and a[0] == b[0] and _phonetic(a) == _phonetic(b):
+            return 0.8, "phonetic"
         return 0.0, ""
     return sim, "fuzzy"
+
+
+def script_adjust(a: Token, b: Token, sim: float, how: str) -> tuple[float, str]:
+    """Correct a form similarity for tokens read from Chinese characters.
+
+    Two Han tokens compare by their characters: the same characters match, the same
+    pinyin with other characters is only a homophone (高市 ≠ 高石). A Han token read as
+    pinyin against a Latin token is a phonetic reading, weaker evidence than equal spelling
+    (``PINYIN_SIM``); curated aliases and translations are not affected.
+    """
+    if a.han and b.han:
+        if a.han == b.han:
+            return 1.0, "exact"
+        if sim >= 1.0 and "alias" in a.via and "alias" in b.via:
+            return 1.0, "exact"
+        if sim >= 1.0:
+            return HOMOPHONE_SIM, "homophone"
+        return 0.0, ""
+    reading = [t for t in (a, b) if t.han and "pinyin" in t.via]
+    if reading:
+        if sim >= 1.0:
+            return PINYIN_SIM, "pinyin"
+        if strict_pair(a, b, sim):
+            return 0.0, ""
+        return min(sim, PINYIN_SIM), how
+    return sim, how
 
 
 def strict_pair(a: Token, b: Token, sim: float) -> bool:
@@ -206,8 +238,10 @@ def align(
                 if sim < 0.85:
                     continue
                 how = "joined"
-            elif strict_pair(query[q_idx[0]], listed[l_idx[0]], sim):
-                continue
+            else:
+                sim, how = script_adjust(query[q_idx[0]], listed[l_idx[0]], sim, how)
+                if sim <= 0.0:
+                    continue
             w_q = sum(wq[i] for i in q_idx)
             w_l = sum(wl[i] for i in l_idx)
             pair = Pair(q_idx, l_idx, sim, how, w_q, w_l)
@@ -226,13 +260,25 @@ def align(
     return chosen
 
 
+def looks_like_organisation(tokens: Sequence[Token]) -> bool:
+    """A legal form or two organisation words: the name is not a person's."""
+    if any(t.cls == LEGAL for t in tokens):
+        return True
+    return sum(1 for t in tokens if t.cls == GENERIC) >= 2
+
+
 def score_tokens(
     query: Sequence[Token],
     listed: Sequence[Token],
     weigh: Weigher,
     country_ok: bool | None = None,
+    person_ok: bool | None = None,
 ) -> Alignment:
-    """Align and score two token sequences (``country_ok`` None = no country to compare)."""
+    """Align and score two token sequences.
+
+    ``country_ok`` is None when there is no country to compare; ``person_ok`` is False when
+    an organisation's name is compared with an individual's record.
+    """
     wq = [weigh(t) for t in query]
     wl = [weigh(t) for t in listed]
     total_q = sum(wq)
@@ -284,6 +330,8 @@ def score_tokens(
             gate = "capped"
             base = min(base, GATE_CAP)
     score = base * (COUNTRY_MISMATCH if country_ok is False else 1.0)
+    if person_ok is False:
+        score *= TYPE_MISMATCH
     return Alignment(
         tuple(pairs),
         total_q,

@@ -97,9 +97,9 @@ class Vocabulary:
             return None
         if self._near is None:
             table: dict[str, set[str]] = {}
-            for key, (_outs, how) in self.latin.items():
+            for key in self.latin:
                 word = key[0]
-                if len(key) != 1 or how == "alias" or len(word) < NEAR_MIN_LEN - 1:
+                if len(key) != 1 or len(word) < NEAR_MIN_LEN - 1 or not word.isalpha():
                     continue
                 for d in {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}:
                     table.setdefault(d, set()).add(word)
@@ -107,8 +107,10 @@ class Vocabulary:
         from rapidfuzz.distance import OSA
 
         best: tuple[int, str] | None = None
-        for probe in {form, *(form[:i] + form[i + 1 :] for i in range(len(form)))}:
+        for probe in edit_probes(form):
             for word in self._near.get(probe, ()):
+                if split_pinyin(form) is not None and split_pinyin(word) is not None:
+                    continue  # two pinyin words one letter apart are two names, not a typo
                 dist = OSA.distance(form, word)
                 limit = 1 if len(form) < NEAR_LONG_LEN else 2
                 if dist <= limit and (best is None or (dist, word) < best):
@@ -250,6 +252,14 @@ def _load_curated(vocab: Vocabulary, text: str) -> None:
             split = split_pinyin("".join(key))
             if split is not None and len(split) > 1:
                 vocab.pinyin_words.setdefault(split, (token,))
+
+
+def edit_probes(form: str) -> set[str]:
+    """The form, its one-character deletions and its adjacent transpositions."""
+    probes = {form}
+    probes.update(form[:i] + form[i + 1 :] for i in range(len(form)))
+    probes.update(form[:i] + form[i + 1] + form[i] + form[i + 2 :] for i in range(len(form) - 1))
+    return probes
 
 
 @lru_cache(maxsize=1)
