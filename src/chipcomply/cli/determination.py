@@ -62,6 +62,8 @@ def _render(d: Determination) -> None:
     for f in d.findings:
         if f.outcome in {"computed", "met", "not_met", "applied", "not_applied"}:
             continue
+        if f.rule_id.startswith("ecra."):
+            continue  # printed as the penalty line below
         table.add_row(f.rule_id, f.outcome, f.detail, f.citation)
     console.print(table)
     for r in d.red_flags:

@@ -346,13 +346,23 @@ def determine(
             "says otherwise",
         )
 
+    policies: dict[int, ReviewPolicy | None] = {}
     for req in ctx.requirements:
-        if (
-            req.policy is None
-            and req.kind in ("destination", "headquarters")
-            and req.item is not None
-        ):
-            req.policy = exceptions.item_policy(ctx, ctx.items[req.item])
+        if req.policy is not None or req.kind not in ("destination", "headquarters"):
+            continue
+        if req.item is None:
+            continue
+        if req.item not in policies:
+            chosen = exceptions.item_policy(ctx, ctx.items[req.item])
+            policies[req.item] = chosen
+            if chosen is not None:
+                ctx.add(
+                    "ear.742.6.b.10",
+                    chosen,
+                    f"{ctx.items[req.item].label}: licence applications are reviewed under "
+                    f"{chosen.replace('_', ' ')}",
+                )
+        req.policy = policies[req.item]
     exceptions.apply_exceptions(ctx)
 
     red_flags.derive_flags(ctx)
