@@ -36,19 +36,26 @@ def show_cmd(json_out: bool = typer.Option(False, "--json", help="Print JSON."))
         )
         return
     snaps = Table(header_style="bold", title="List snapshots", title_justify="left")
-    for col in ("Family", "Snapshot", "As of", "Origin", "Entries", "File", "sha256"):
+    for col in ("Family", "Snapshot", "As of", "Origin", "Entries", "File"):
         snaps.add_column(col, overflow="fold")
     for m in lists.snapshots:
-        snaps.add_row(
-            m.family, m.id, m.as_of.isoformat(), m.origin, f"{m.total:,}", m.file, m.sha256
-        )
+        snaps.add_row(m.family, m.id, m.as_of.isoformat(), m.origin, f"{m.total:,}", m.file)
     console.print(snaps)
+    for m in lists.snapshots:
+        console.print(f"  sha256 {m.family}: {m.sha256}", markup=False, highlight=False)
     table = Table(header_style="bold", title="Sources screened", title_justify="left")
-    for col in ("Code", "Source", "Records", "From snapshot", "As of"):
+    for col in ("Code", "Source", "Records", "From", "As of"):
         table.add_column(col, overflow="fold", justify="right" if col == "Records" else "left")
-    as_of = {m.id: m.as_of.isoformat() for m in lists.snapshots}
+    snap_of = {m.id: m for m in lists.snapshots}
     for code, snap in lists.winner.items():
-        table.add_row(code, BY_CODE[code].csl_name, f"{in_use.get(code, 0):,}", snap, as_of[snap])
+        meta = snap_of[snap]
+        table.add_row(
+            code,
+            BY_CODE[code].csl_name,
+            f"{in_use.get(code, 0):,}",
+            meta.family,
+            meta.as_of.isoformat(),
+        )
     console.print(table)
     console.print(f"{len(lists.records):,} records in use.", style="dim")
 

@@ -171,6 +171,17 @@ def _countries_from_addresses(addresses: Iterable[str]) -> list[str]:
     return out
 
 
+def _iso_countries(values: Iterable[object]) -> list[str]:
+    """ISO-2 codes from a country list; region labels ("REGION: KASHMIR") are dropped."""
+    out: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        code = text.upper() if len(text) == 2 and is_country_code(text) else country_code(text)
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
 def _record(
     *,
     code: str,
@@ -325,7 +336,7 @@ def parse_csl_projection(data: bytes, as_of: date | None = None) -> ParsedList:
                 where=where,
                 type=party_type(e.get("t")),
                 alt_names=[a for a in (clean(x) for x in e.get("a") or []) if a],
-                countries=[c.upper() for c in e.get("c") or [] if c],
+                countries=_iso_countries(e.get("c") or []),
                 programs=split_list(programs),
                 federal_register_notice=clean(e.get("fr")),
                 license_requirement=clean(table("licenceRequirements", e.get("lr"), where)),
@@ -363,7 +374,7 @@ def parse_csl_projection_csv(data: bytes, as_of: date | None = None) -> ParsedLi
                 where=f"line {lineno}",
                 type=party_type(row.get("type")),
                 alt_names=split_list(row.get("alt_names")),
-                countries=[c.upper() for c in split_list(row.get("address_countries"))],
+                countries=_iso_countries(split_list(row.get("address_countries"))),
                 programs=split_list(row.get("programs")),
                 federal_register_notice=clean(row.get("federal_register_notice")),
                 license_requirement=clean(row.get("license_requirement")),
