@@ -153,16 +153,25 @@ def party_hash(name: str, country: str | None) -> str:
 
 
 def hit_record_key(hit: dict[str, Any]) -> str:
+    """Which list record a hit is: its uid when the list gives one, else source + number/name."""
+    record = hit.get("record") or {}
+    if isinstance(record, dict) and record.get("uid"):
+        return str(record["uid"])
     ident = hit.get("entity_number") or hit.get("name") or ""
     return f"{hit.get('source', '')}|{ident}"
+
+
+#: Record fields that change with every list edition without the entry itself changing.
+VOLATILE_RECORD_FIELDS = ("snapshot",)
 
 
 def hit_record_hash(hit: dict[str, Any]) -> str:
     """Hash of the list record's content (not of the score), so a changed entry shows."""
     record = hit.get("record")
-    if record is None:
+    if not isinstance(record, dict):
         record = {k: v for k, v in hit.items() if k not in ("score", "explanation", "matched_name")}
-    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+    content = {k: v for k, v in record.items() if k not in VOLATILE_RECORD_FIELDS}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 def _rules_root() -> Path:

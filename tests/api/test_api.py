@@ -179,9 +179,10 @@ def test_screen_chinese_name_finds_the_entity_list_entry(
     assert r.status_code == 200
     body = r.json()
     assert body["query"] == HUAWEI and body["algorithm"] and body["lists"]
-    top = body["hits"][0]
-    assert "Huawei Technologies" in top["name"] and top["source"].startswith("Entity List")
-    assert top["explanation"] and top["score"] >= body["threshold"]
+    el = [h for h in body["hits"] if h["source"].startswith("Entity List")]
+    assert el and "Huawei Technologies" in el[0]["name"]
+    assert el[0]["explanation"]["aligned"] and el[0]["score"] >= body["threshold"]
+    assert el[0]["record"]["license_requirement"] and el[0]["record"]["federal_register_notice"]
 
 
 def test_screen_body_is_exactly_the_core_json(client: TestClient, analyst: dict[str, str]) -> None:
