@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from chipcomply.cli.common import (
@@ -64,7 +65,7 @@ def _render(d: Determination) -> None:
             continue
         if f.rule_id.startswith("ecra."):
             continue  # printed as the penalty line below
-        table.add_row(f.rule_id, f.outcome, f.detail, f.citation)
+        table.add_row(f.rule_id, f.outcome, escape(f.detail), escape(f.citation))
     console.print(table)
     for r in d.red_flags:
         console.print(f"  Red flag {r.id} [{r.status}]: {r.detail}", markup=False)
@@ -185,7 +186,7 @@ def rules_show_cmd(
             v.valid_to.isoformat() if v.valid_to else "—",
             "yes" if v.enforced else "NO",
             v.conf + (" (unverified)" if v.unverified else ""),
-            v.citation,
+            escape(v.citation),
         )
     console.print(table)
     console.print(f"Rulebook {book.version}", style="dim")
@@ -247,12 +248,14 @@ def rules_red_flags_cmd(
         table.add_column(col, overflow="fold")
     for s in dd:
         table.add_row(
-            s["id"], s["title"] + (" [unverified]" if s["unverified"] else ""), s["rule_id"]
+            s["id"], escape(s["title"] + (" [unverified]" if s["unverified"] else "")), s["rule_id"]
         )
     console.print(table)
     console.print(
-        "A reported flag stays open until `red_flag_resolutions: "
-        "[{id, resolution, resolved_by, date}]` records its resolution.",
+        escape(
+            "A reported flag stays open until `red_flag_resolutions: "
+            "[{id, resolution, resolved_by, date}]` records its resolution."
+        ),
         style="dim",
     )
 
