@@ -212,11 +212,10 @@ def test_xlsx_and_parquet_round_trip(tmp_path: Path) -> None:
     assert [r["id"] for r in table] == ["1", "2"]
     assert table[0]["hit"] == "true" and table[0]["top_name"].casefold().startswith("huawei")
 
-    pq.write_table(
-        pa.table({"name": ["Sugon", "Nobody Special"], "id": [7, 8]}), tmp_path / "p.parquet"
-    )
+    parquet = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"name": ["Sugon", "Nobody Special"], "id": [7, 8]}), parquet)
     xout = tmp_path / "out.xlsx"
-    batch.screen_file(tmp_path / "p.parquet", xout, workers=1)
+    batch.screen_file(parquet, xout, workers=1)
     rows = list(openpyxl.load_workbook(xout).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("name", "id", "hit", "top_name")
     assert rows[1][2] == "true" and rows[2][2] == "false"
