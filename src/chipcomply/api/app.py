@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from chipcomply import __version__
 from chipcomply.api import errors
+from chipcomply.api.auth import ApiAuth
 from chipcomply.api.routes import router
 from chipcomply.service import Desk, get_desk
 from chipcomply.store import display_url
@@ -29,6 +30,7 @@ def create_app(db: str | None = None, desk: Desk | None = None) -> FastAPI:
     )
     app.state.desk = the_desk
     errors.install(app)
+    app.add_middleware(ApiAuth, desk=the_desk)
 
     @app.get("/health", tags=["meta"], summary="Liveness (no credentials needed)")
     def health(request: Request) -> dict[str, Any]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import anyio.to_thread
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chipcomply.api.errors import ApiError
+from chipcomply.api.errors import ApiError, error_body
 from chipcomply.service import Desk, Principal
 
 #: What each role may do. "answer": screen/check/classify/compare/match and batch;
@@ -57,3 +60,39 @@ def require(permission: str) -> Callable[..., Principal]:
         return who
 
     return dependency
+
+
+class ApiAuth:
+    """ASGI middleware: every /api request is authenticated before anything else happens,
+    so a request without a valid key learns nothing (not even whether its body was valid
+    or its path exists) and gets 401."""
+
+    def __init__(self, app: ASGIApp, desk: Desk) -> None:
+        self.app = app
+        self.desk = desk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/api"):
+            await self.app(scope, receive, send)
+            return
+        header = ""
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                header = value.decode("latin-1")
+                break
+        scheme, _, key = header.partition(" ")
+        problem = "missing credentials: send Authorization: Bearer KEY"
+        who: Principal | None = None
+        if scheme.lower() == "bearer" and key.strip():
+            who = await anyio.to_thread.run_sync(self.desk.authenticate, key.strip())
+            problem = "invalid or revoked API key"
+        if who is None:
+            resp = JSONResponse(
+                error_body("unauthorized", problem),
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await resp(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = who
+        await self.app(scope, receive, send)
