@@ -28,6 +28,7 @@ from chipcomply.screening.score import (
     CLASS_FACTOR,
     CONTAIN,
     GATE_CAP,
+    GATE_SIM,
     MAX_MERGE,
     MIN_SIM,
     Alignment,
@@ -36,7 +37,14 @@ from chipcomply.screening.score import (
     score_tokens,
     token_similarity,
 )
-from chipcomply.screening.vocabulary import DISTINCTIVE, LEGAL, STOP, edit_probes
+from chipcomply.screening.vocabulary import (
+    DISTINCTIVE,
+    GENERIC,
+    LEGAL,
+    NUMBER,
+    STOP,
+    edit_probes,
+)
 
 MAX_POSTING = 2500  # postings longer than this are only used when nothing rarer exists
 MIN_DELETE_LEN = 4
@@ -49,6 +57,7 @@ class IndexedName:
     published: str  # the published name (primary or a.k.a.) it was read from
     how: str  # "primary name", "a.k.a.", "a.k.a., name without brackets" …
     tokens: tuple[Token, ...]
+    weights: tuple[float, ...]  # each token's weight
     weight: float  # summed token weights
 
 
@@ -100,12 +109,37 @@ class NameIndex:
         self._max_idf = self.idf("")
         postings: dict[str, list[int]] = defaultdict(list)
         for n_i, (r_i, text, published, how, toks) in enumerate(staged):
-            weight = sum(self.weight(t) for t in toks)
-            names.append(IndexedName(r_i, text, published, how, toks, weight))
+            token_w = tuple(self.weight(t) for t in toks)
+            names.append(IndexedName(r_i, text, published, how, toks, token_w, sum(token_w)))
             for name_key in _keys(toks):
                 postings[name_key].append(n_i)
         self.names = tuple(names)
+        self.name_weight = array("d", (entry.weight for entry in names))
         self.postings: dict[str, array[int]] = {k: array("i", v) for k, v in postings.items()}
+        # class of every key: distinctive if any of its tokens is
+        form_cls: dict[str, str] = {}
+        generic_only: set[int] = set()
+        generic_postings: dict[str, list[int]] = defaultdict(list)
+        for n_i, entry in enumerate(names):
+            has_distinctive = any(t.cls in (DISTINCTIVE, NUMBER) for t in entry.tokens)
+            if not has_distinctive:
+                generic_only.add(n_i)
+            for t in entry.tokens:
+                if t.cls in (DISTINCTIVE, NUMBER):
+                    form_cls[t.form] = DISTINCTIVE
+                else:
+                    form_cls.setdefault(t.form, t.cls)
+            for posting_key in _keys(entry.tokens):
+                if posting_key not in form_cls:
+                    form_cls[posting_key] = DISTINCTIVE if has_distinctive else GENERIC
+                if not has_distinctive:
+                    generic_postings[posting_key].append(n_i)
+        self.form_cls = form_cls
+        self.generic_only = frozenset(generic_only)
+        self.generic_postings: dict[str, array[int]] = {
+            k: array("i", v) for k, v in generic_postings.items()
+        }
+        self._sets: dict[str, frozenset[int]] = {}
         deletes: dict[str, list[str]] = defaultdict(list)
         # Typo keys for single tokens only; joined forms are matched exactly.
         single = {t.form for entry in names for t in entry.tokens}
@@ -156,62 +190,96 @@ class NameIndex:
         return sorted(found.items())
 
     def candidates(self, tokens: Sequence[Token], threshold: float) -> list[int]:
-        """Names whose score could reach ``threshold``, by an upper bound on the score."""
+        """Names whose score could reach ``threshold``, by an upper bound on the score.
+
+        Only postings of distinctive forms are walked; generic and place words (long
+        postings) only add to names already found, except for list names made of generic
+        words alone, which have their own short postings. A name with no distinctive match
+        is capped by the gate, so it is dropped when the cap is below the threshold.
+        """
         weights = [self.weight(t) for t in tokens]
         total_q = sum(weights)
         if total_q <= 0:
             return []
         units: list[tuple[float, str]] = []
-        for i, t in enumerate(tokens):
-            if t.cls in (LEGAL, STOP):
-                continue
-            units.append((weights[i], t.form))
         n = len(tokens)
+        for i, t in enumerate(tokens):
+            if t.cls not in (LEGAL, STOP):
+                units.append((weights[i], t.form))
         for size in range(2, MAX_MERGE + 1):
             for i in range(n - size + 1):
                 span = tokens[i : i + size]
-                if any(t.cls in (LEGAL, STOP) for t in span):
+                if any(t.cls == STOP for t in span):
                     continue
                 units.append((sum(weights[i : i + size]), "".join(t.form for t in span)))
-        lookups: list[tuple[int, float, float, str]] = []
+        primary: list[tuple[int, float, float, str]] = []
+        secondary: list[tuple[int, float, float, str]] = []
         for w, form in units:
             for cand, sim in self.similar_forms(form):
-                posting = self.postings[cand]
-                lookups.append((len(posting), w * sim, sim, cand))
-        if not lookups:
-            return []
-        lookups.sort(key=lambda x: (x[0], x[3]))
-        if lookups[0][0] <= MAX_POSTING:
-            lookups = [x for x in lookups if x[0] <= MAX_POSTING]
-        else:
-            lookups = lookups[:1]
+                item = (len(self.postings[cand]), w * sim, sim, cand)
+                if self.form_cls.get(cand) == DISTINCTIVE:
+                    primary.append(item)
+                else:
+                    secondary.append(item)
+        primary.sort(key=lambda x: (x[0], x[3]))
+        secondary.sort(key=lambda x: (x[0], x[3]))
+        walk = [x for x in primary if x[0] <= MAX_POSTING] or primary[:1]
+        rest = [x for x in primary if x not in walk] + secondary
         acc_q: dict[int, float] = defaultdict(float)
         acc_l: dict[int, float] = defaultdict(float)
-        distinct_hit: set[int] = set()
-        for _, wq_sim, sim, cand in lookups:
-            cls_factor = CLASS_FACTOR[DISTINCTIVE]
-            w_l = cls_factor * self.idf(cand) * sim
-            strong = sim >= 0.8
+        strong: set[int] = set()
+        for _, wq_sim, sim, cand in walk:
+            w_l = self.idf(cand) * sim
+            hit = sim >= GATE_SIM
             for n_i in self.postings[cand]:
                 acc_q[n_i] += wq_sim
                 acc_l[n_i] += w_l
-                if strong:
-                    distinct_hit.add(n_i)
+                if hit:
+                    strong.add(n_i)
+        capped_ok = threshold <= GATE_CAP
+        for size, wq_sim, sim, cand in rest:
+            w_l = self.idf(cand) * sim * CLASS_FACTOR[self.form_cls.get(cand, DISTINCTIVE)]
+            for n_i in self.generic_postings.get(cand, ()):
+                acc_q[n_i] += wq_sim
+                acc_l[n_i] += w_l
+            if capped_ok and size <= MAX_POSTING:
+                members: Iterable[int] = self.postings[cand]
+            elif size <= len(acc_q):
+                members = [n_i for n_i in self.postings[cand] if n_i in acc_q]
+            else:
+                posting = self._posting_set(cand)
+                members = [n_i for n_i in list(acc_q) if n_i in posting]
+            for n_i in members:
+                if n_i in self.generic_only:
+                    continue  # counted through the generic-only postings above
+                acc_q[n_i] += wq_sim
+                acc_l[n_i] += w_l
         out: list[int] = []
-        names = self.names
+        name_w = self.name_weight
+        generic_only = self.generic_only
+        contain = CONTAIN
         for n_i, aq in acc_q.items():
-            w_name = names[n_i].weight
-            mq = min(aq, total_q)
-            ml = min(acc_l[n_i], w_name)
+            w_name = name_w[n_i]
+            mq = aq if aq < total_q else total_q
+            al = acc_l[n_i]
+            ml = al if al < w_name else w_name
             dice = (mq + ml) / (total_q + w_name)
             cover = mq / total_q if total_q <= w_name else ml / w_name
-            bound = (1.0 - CONTAIN) * dice + CONTAIN * min(1.0, cover)
-            if n_i not in distinct_hit:
-                bound = min(bound, GATE_CAP)
+            bound = (1.0 - contain) * dice + contain * (cover if cover < 1.0 else 1.0)
+            if n_i not in strong and n_i not in generic_only and bound > GATE_CAP:
+                bound = GATE_CAP
             if bound >= threshold:
                 out.append(n_i)
         out.sort()
         return out
+
+    def _posting_set(self, form: str) -> frozenset[int]:
+        found = self._sets.get(form)
+        if found is None:
+            found = frozenset(self.postings[form])
+            if len(self._sets) < 4096:
+                self._sets[form] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +298,7 @@ def best_per_record(
     """Score candidate names and keep each record's best name at or above ``threshold``."""
     best: dict[int, Match] = {}
     company_like = looks_like_organisation(query)
+    query_w = [index.weight(t) for t in query]
     for n_i in name_ids:
         entry = index.names[n_i]
         rec = index.records[entry.record]
@@ -239,7 +308,15 @@ def best_per_record(
         person_ok = None
         if rec.type == "Individual" and company_like:
             person_ok = False
-        al = score_tokens(query, entry.tokens, index.weight, country_ok, person_ok)
+        al = score_tokens(
+            query,
+            entry.tokens,
+            index.weight,
+            country_ok,
+            person_ok,
+            listed_weights=entry.weights,
+            query_weights=query_w,
+        )
         if al.score < threshold:
             continue
         cur = best.get(entry.record)

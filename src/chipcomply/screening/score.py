@@ -80,6 +80,7 @@ CONTAIN = 0.35  # share of the score given to how fully the shorter name is cove
 COUNTRY_MISMATCH = 0.95
 TYPE_MISMATCH = 0.85  # an organisation's name against an individual's record
 MAX_MERGE = 3
+JOINED_SIM = 0.85  # joined words must be this close
 
 Weigher = Callable[[Token], float]
 
@@ -201,16 +202,34 @@ def strict_pair(a: Token, b: Token, sim: float) -> bool:
     return han and not (sim >= 0.9 and min(len(a.form), len(b.form)) >= 8)
 
 
-def _units(tokens: Sequence[Token], weights: Sequence[float]) -> list[tuple[tuple[int, ...], str]]:
-    units: list[tuple[tuple[int, ...], str]] = [((i,), t.form) for i, t in enumerate(tokens)]
+def _merged_units(tokens: Sequence[Token], free: set[int]) -> list[tuple[tuple[int, ...], str]]:
+    """Two or three adjacent unmatched tokens read as one word."""
+    units: list[tuple[tuple[int, ...], str]] = []
     n = len(tokens)
     for size in range(2, MAX_MERGE + 1):
         for i in range(n - size + 1):
+            idx = tuple(range(i, i + size))
+            if not all(j in free for j in idx):
+                continue
             span = tokens[i : i + size]
             if any(t.cls == STOP for t in span):
                 continue
-            units.append((tuple(range(i, i + size)), "".join(t.form for t in span)))
+            units.append((idx, "".join(t.form for t in span)))
     return units
+
+
+def _greedy(
+    options: list[tuple[float, float, int, int, Pair]], used_q: set[int], used_l: set[int]
+) -> list[Pair]:
+    options.sort(key=lambda o: (o[0], o[1], o[2], o[3]))
+    chosen: list[Pair] = []
+    for _, _, _, _, pair in options:
+        if used_q.intersection(pair.query) or used_l.intersection(pair.listed):
+            continue
+        used_q.update(pair.query)
+        used_l.update(pair.listed)
+        chosen.append(pair)
+    return chosen
 
 
 def align(
@@ -219,43 +238,46 @@ def align(
     wq: Sequence[float],
     wl: Sequence[float],
 ) -> list[Pair]:
-    """Greedy heaviest-first alignment of query and list units."""
-    q_units = _units(query, wq)
-    l_units = _units(listed, wl)
+    """Greedy alignment: best similarity first, each token used at most once.
+
+    Single tokens are paired first; two or three adjacent tokens left over on one side
+    may then be read as one word against a left-over token on the other side.
+    """
     options: list[tuple[float, float, int, int, Pair]] = []
-    for qi, (q_idx, q_form) in enumerate(q_units):
-        for li, (l_idx, l_form) in enumerate(l_units):
-            if len(q_idx) > 1 and len(l_idx) > 1:
+    for qi, qt in enumerate(query):
+        for li, lt in enumerate(listed):
+            sim, how = token_similarity(qt.form, lt.form)
+            if sim <= 0.0 and not (qt.han and lt.han):
                 continue
-            if len(q_idx) > 1 or len(l_idx) > 1:
+            sim, how = script_adjust(qt, lt, sim, how)
+            if sim <= 0.0:
+                continue
+            pair = Pair((qi,), (li,), sim, how, wq[qi], wl[li])
+            options.append((-sim, -(wq[qi] + wl[li]), qi, li, pair))
+    used_q: set[int] = set()
+    used_l: set[int] = set()
+    chosen = _greedy(options, used_q, used_l)
+    free_q = set(range(len(query))) - used_q
+    free_l = set(range(len(listed))) - used_l
+    if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
+        merged: list[tuple[float, float, int, int, Pair]] = []
+        q_units = [((i,), query[i].form) for i in sorted(free_q)] + _merged_units(query, free_q)
+        l_units = [((i,), listed[i].form) for i in sorted(free_l)] + _merged_units(listed, free_l)
+        for qi, (q_idx, q_form) in enumerate(q_units):
+            for li, (l_idx, l_form) in enumerate(l_units):
+                if len(q_idx) == len(l_idx):
+                    continue  # exactly one side is joined
                 lq, ll = len(q_form), len(l_form)
                 if q_form[0] != l_form[0] or abs(lq - ll) > max(2, min(lq, ll) // 4):
                     continue
-            sim, how = token_similarity(q_form, l_form)
-            if sim <= 0.0:
-                continue
-            if len(q_idx) > 1 or len(l_idx) > 1:
-                if sim < 0.85:
+                sim, _ = token_similarity(q_form, l_form)
+                if sim < JOINED_SIM:
                     continue
-                how = "joined"
-            else:
-                sim, how = script_adjust(query[q_idx[0]], listed[l_idx[0]], sim, how)
-                if sim <= 0.0:
-                    continue
-            w_q = sum(wq[i] for i in q_idx)
-            w_l = sum(wl[i] for i in l_idx)
-            pair = Pair(q_idx, l_idx, sim, how, w_q, w_l)
-            options.append((-sim, -(w_q + w_l), qi, li, pair))
-    options.sort(key=lambda o: (o[0], o[1], o[2], o[3]))
-    used_q: set[int] = set()
-    used_l: set[int] = set()
-    chosen: list[Pair] = []
-    for _, _, _, _, pair in options:
-        if used_q.intersection(pair.query) or used_l.intersection(pair.listed):
-            continue
-        used_q.update(pair.query)
-        used_l.update(pair.listed)
-        chosen.append(pair)
+                w_q = sum(wq[i] for i in q_idx)
+                w_l = sum(wl[i] for i in l_idx)
+                pair = Pair(q_idx, l_idx, sim, "joined", w_q, w_l)
+                merged.append((-sim, -(w_q + w_l), qi, li, pair))
+        chosen.extend(_greedy(merged, used_q, used_l))
     chosen.sort(key=lambda p: (p.query[0], p.listed[0]))
     return chosen
 
@@ -273,14 +295,16 @@ def score_tokens(
     weigh: Weigher,
     country_ok: bool | None = None,
     person_ok: bool | None = None,
+    listed_weights: Sequence[float] | None = None,
+    query_weights: Sequence[float] | None = None,
 ) -> Alignment:
     """Align and score two token sequences.
 
     ``country_ok`` is None when there is no country to compare; ``person_ok`` is False when
     an organisation's name is compared with an individual's record.
     """
-    wq = [weigh(t) for t in query]
-    wl = [weigh(t) for t in listed]
+    wq = list(query_weights) if query_weights is not None else [weigh(t) for t in query]
+    wl = list(listed_weights) if listed_weights is not None else [weigh(t) for t in listed]
     total_q = sum(wq)
     total_l = sum(wl)
     if not query or not listed or total_q <= 0 or total_l <= 0:

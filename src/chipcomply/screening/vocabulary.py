@@ -254,12 +254,13 @@ def _load_curated(vocab: Vocabulary, text: str) -> None:
                 vocab.pinyin_words.setdefault(split, (token,))
 
 
-def edit_probes(form: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def edit_probes(form: str) -> frozenset[str]:
     """The form, its one-character deletions and its adjacent transpositions."""
     probes = {form}
     probes.update(form[:i] + form[i + 1 :] for i in range(len(form)))
     probes.update(form[:i] + form[i + 1] + form[i] + form[i + 2 :] for i in range(len(form) - 1))
-    return probes
+    return frozenset(probes)
 
 
 @lru_cache(maxsize=1)
