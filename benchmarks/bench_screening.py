@@ -21,7 +21,6 @@ import csv
 import os
 import random
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -32,13 +31,13 @@ from pathlib import Path
 os.environ.setdefault("CHIPCOMPLY_INDEX_CACHE", "0")
 os.environ.setdefault("CHIPCOMPLY_HOME", tempfile.mkdtemp(prefix="chipcomply-bench-"))
 
-from rapidfuzz import fuzz, process, utils  # noqa: E402
+from rapidfuzz import fuzz, process, utils
 
-from chipcomply.lists import active_lists, combine  # noqa: E402
-from chipcomply.lists.store import bundled_snapshots  # noqa: E402
-from chipcomply.screening import DEFAULT_THRESHOLD, Screener  # noqa: E402
-from chipcomply.screening.batch import screen_file  # noqa: E402
-from chipcomply.screening.index import NameIndex  # noqa: E402
+from chipcomply.lists import active_lists, combine
+from chipcomply.lists.store import bundled_snapshots
+from chipcomply.screening import DEFAULT_THRESHOLD, Screener
+from chipcomply.screening.batch import screen_file
+from chipcomply.screening.index import NameIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "screening" / "data"
@@ -53,7 +52,7 @@ def rss_mb() -> float:
 
 def pct(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def ratio(ours: float, base: float, higher_is_better: bool = True) -> str:
@@ -88,9 +87,7 @@ def synthetic_companies(n: int, seed: int = 7) -> list[str]:
     out = []
     for _ in range(n):
         word = "".join(rng.choice(syll) for _ in range(rng.randint(2, 3))).capitalize()
-        out.append(
-            f"{rng.choice(cities)} {word} {rng.choice(industry)} {rng.choice(legal)}"
-        )
+        out.append(f"{rng.choice(cities)} {word} {rng.choice(industry)} {rng.choice(legal)}")
     return out
 
 
@@ -167,7 +164,10 @@ def f1_at(scores: list[tuple[float, bool]], threshold: float) -> tuple[float, fl
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
-def cn_quality(hits_for: Callable[[str], list[tuple[str, list[str]]]], cn: list[dict[str, str]]) -> tuple[float, float]:
+Hits = list[tuple[str, list[str]]]
+
+
+def cn_quality(hits_for: Callable[[str], Hits], cn: list[dict[str, str]]) -> tuple[float, float]:
     tp = fn = fp = tn = 0
     for row in cn:
         hits = hits_for(row["query"])
@@ -345,7 +345,8 @@ def main() -> None:
         )
 
     width = max(len(r[0]) for r in rows)
-    print(f"\nchipcomply screening benchmark — {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    version = sys.version.split()[0]
+    print(f"\nchipcomply screening benchmark — {os.cpu_count()} cores, Python {version}")
     print(f"{'measure':<{width}}  {'cc-name-v1':<38} {'rapidfuzz baseline':<34} ratio")
     for label, ours, theirs, rat in rows:
         print(f"{label:<{width}}  {ours:<38} {theirs:<34} {rat}")
@@ -353,7 +354,6 @@ def main() -> None:
         "\nbaseline = rapidfuzz token_sort_ratio over every list name (full scan), "
         f"cut-off {BASELINE_CUTOFF:.0f}; quality at the default threshold {DEFAULT_THRESHOLD}."
     )
-
 
 
 if __name__ == "__main__":
