@@ -315,11 +315,17 @@ def determine(
             ctx.need("to_country")
         if c.from_country is None:
             ctx.need("from_country")
-        if c.items and not ctx.parties_with(frozenset({"end_user", "consignee"})):
+        if not c.items:
+            ctx.need("items")
+        elif not ctx.parties_with(frozenset({"end_user", "consignee"})):
             ctx.need("parties (an end_user or consignee)")
         for item in ctx.items:
-            item.subject = fdp.jurisdiction(ctx, item) if item.handled else "unknown"
-            if not item.handled or item.subject == "no":
+            item.subject = fdp.jurisdiction(ctx, item)
+            if item.subject == "no":
+                continue
+            if not item.handled:
+                # unclassifiable, but a chip an is-informed letter names is licensable anyway
+                letters.check_letters(ctx, item)
                 continue
             if item.advanced or item.pclass == "c":
                 destination.check_destination(ctx, item)

@@ -155,7 +155,7 @@ def apply_exceptions(ctx: Ctx) -> None:
 def _which(ctx: Ctx, item: ItemFacts) -> str | None:
     dest = destination(ctx)
     hq = hq_parties(ctx)
-    if ctx.has("ear.740.8.b") and not hq:
+    if ctx.has("ear.740.8.b"):
         aca = ctx.rule("ear.740.8.b")
         within = country_set(ctx.view, aca.value("in_country_transfer_within"))
         in_country = (
@@ -163,11 +163,15 @@ def _which(ctx: Ctx, item: ItemFacts) -> str | None:
             and ear_country(ctx, ctx.case.from_country) == dest
             and dest in within
         )
-        if dest in country_set(ctx.view, aca.value("destinations")) or in_country:
+        to_aca = dest in country_set(ctx.view, aca.value("destinations")) and not hq
+        if to_aca or in_country:
+            what = (
+                f"in-country transfer within {dest}" if in_country else f"eligible item to {dest}"
+            )
             ctx.add(
                 aca,
                 "license_exception",
-                f"{item.label}: ACA - eligible item to {dest}; no notification needed (AES code "
+                f"{item.label}: ACA - {what}; no notification needed (AES code "
                 f"{aca.value('aes_code')})",
             )
             return "ACA"
