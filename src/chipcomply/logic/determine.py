@@ -307,7 +307,8 @@ def determine(
 
     ctx.items = [items.item_facts(ctx, i, it) for i, it in enumerate(c.items)]
     parties.screen_parties(ctx, screener or parties.default_screener())
-    ctx.lists_version = parties.lists_version()
+    if ctx.lists_version is None:  # no party screened: name the active snapshots anyway
+        ctx.lists_version = parties.lists_version()
     movement = _movement(c)
 
     if movement:

@@ -111,7 +111,11 @@ def screen_parties(ctx: Ctx, screener: Screener) -> None:
     def run(name: str, country: str | None) -> list[ListHit]:
         key = (name, country)
         if key not in cache:
-            cache[key] = [h for h in _hits(screener(name, country)) if listed_on_day(ctx, h)]
+            result = screener(name, country)
+            lists = getattr(result, "lists", None)
+            if isinstance(lists, dict) and lists and ctx.lists_version is None:
+                ctx.lists_version = ", ".join(f"{k}={v}" for k, v in sorted(lists.items()))
+            cache[key] = [h for h in _hits(result) if listed_on_day(ctx, h)]
         return cache[key]
 
     for i, party in enumerate(ctx.case.parties):
