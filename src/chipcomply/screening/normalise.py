@@ -52,12 +52,13 @@ _HAN_RANGES = (
     (0x20000, 0x2FFFF),
 )
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´ʼʻ′"), None)
-_DOTTED = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,})(?![^\W\d_])")
+_DOTTED = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,}(?:[^\W\d_](?![^\W\d_]))?)")
 _ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
 # Single-character Chinese words are only taken as words at the end of a name part and
 # after a run of at least two unknown characters (红旗厂 → hongqi + factory), so that they
 # do not cut brand names apart (海光 stays haiguang, not hai + light).
 _MIN_RUN_BEFORE_SUFFIX = 2
+MIN_PINYIN_RUN = 4  # spaced pinyin of this many syllables is regrouped into words
 
 
 Raw = tuple[str, str, str, str | None]  # text, form, via, class (None = not yet folded)
@@ -352,6 +353,28 @@ _ORDINAL_WORDS = {
     "ninth": 9,
     "tenth": 10,
 }
+# Roman numerals of two letters or more (single letters are initials; "xi" is a pinyin word).
+_ROMAN = {
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "xii": 12,
+    "xiii": 13,
+    "xiv": 14,
+    "xv": 15,
+    "xvi": 16,
+    "xvii": 17,
+    "xviii": 18,
+    "xix": 19,
+    "xx": 20,
+    "xxi": 21,
+}
+_ALNUM_PARTS = re.compile(r"[a-z]+|[0-9]+")
+_LEGAL_TAILS = frozenset({"lp", "llc", "ltd", "inc", "plc", "sa", "ag", "gmbh", "co", "llp"})
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _LEET = str.maketrans("0134579", "oieastg")
 _LEET_TOKEN = re.compile(r"^[a-z]+[0134579][a-z0134579]*[a-z]+$")
@@ -389,6 +412,26 @@ def _numbers(raw: list[Raw]) -> list[Raw]:
                 out.append((" ".join(texts), str(value), "number word", None))
                 i = j
                 continue
+            parts = _ALNUM_PARTS.findall(form)
+            if len(parts) > 1 and all(p.isdigit() or len(p) >= 2 for p in parts):
+                # letters and digits run together (AHL1, 4Paradigm): compare them apart
+                out.extend((text, p, via, None) for p in parts)
+                i += 1
+                continue
+            nxt = raw[i + 1][1] if i + 1 < len(raw) else None
+            if (
+                form in ("i", "v", "x")
+                and i > 0
+                and len(raw) >= 3
+                and (nxt is None or nxt in _LEGAL_TAILS)
+            ):
+                out.append((text, str({"i": 1, "v": 5, "x": 10}[form]), "roman numeral", None))
+                i += 1
+                continue
+            if form in _ROMAN and len(raw) > 1:
+                out.append((text, str(_ROMAN[form]), "roman numeral", None))
+                i += 1
+                continue
             if _LEET_TOKEN.match(form) and sum(c.isalpha() for c in form) >= 2:
                 out.append((text, form.translate(_LEET), via or "digits as letters", None))
                 i += 1
@@ -419,6 +462,17 @@ def _pinyin_runs(raw: list[Raw], vocab: Vocabulary) -> list[Raw]:
             continue
         run = raw[i:j]
         forms = [r[1] for r in run]
+        known = any(
+            tuple(forms[a:b]) in vocab.pinyin_words
+            for a in range(len(forms))
+            for b in range(a + 2, min(len(forms), a + vocab.max_pinyin) + 1)
+        )
+        if len(forms) < MIN_PINYIN_RUN and not known:
+            # two or three syllables alone ("Kim Yong Chun", "Xi Jin Ping") stay words;
+            # the aligner joins them when the other name writes them as one
+            out.extend(run)
+            i = j
+            continue
         k = 0
         pending: list[Raw] = []
         while k < len(forms):
@@ -506,8 +560,13 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
 
 
 def _han_of(text: str) -> str:
-    if text and all(is_han(c) for c in text):
+    """The characters of a token read from Han (as simplified) or Hangul text, else ""."""
+    if not text:
+        return ""
+    if all(is_han(c) for c in text):
         return to_simplified(text)
+    if all(0xAC00 <= ord(c) <= 0xD7A3 for c in text):
+        return text  # Hangul syllable blocks: one block is one syllable
     return ""
 
 

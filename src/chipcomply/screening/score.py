@@ -62,23 +62,29 @@ CLASS_FACTOR: dict[str, float] = {
 }
 MIN_SIM = 0.70  # below this two tokens do not match at all
 INITIAL_SIM = 0.6
+NUMBER_SIM = 0.5  # two different numbers in the same place (Fund III / Fund IV)
+SHORT_SIM = 0.7  # one letter apart in a two- or three-letter word
 PINYIN_SIM = 0.9  # a Han name read as pinyin, against the same letters in Latin script
 HOMOPHONE_SIM = 0.7  # same pinyin, different characters
 CONFLICT = 1.0  # how hard a substitution (each side has what the other lacks) counts
 CONFLICT_FACTOR: dict[str, float] = {
     DISTINCTIVE: 1.0,
-    NUMBER: 1.0,
+    NUMBER: 0.3,
     GENERIC: 0.6,
     PLACE: 0.6,
     LEGAL: 0.0,
     STOP: 0.0,
 }
-GATE_SIM = 0.80
+GATE_SIM = 0.75
 GATE_CAP = 0.60
 GENERIC_COVER = 0.85
 CONTAIN = 0.35  # share of the score given to how fully the shorter name is covered
 COUNTRY_MISMATCH = 0.95
-TYPE_MISMATCH = 0.85  # an organisation's name against an individual's record
+TYPE_MISMATCH = 0.85
+CONTAINED_FLOOR = 0.75  # a person's shorter name wholly inside the longer one scores at
+# least this plus the rest in proportion to the dice
+CONTAINED_SIM = 0.85  # … each of its words equal or one letter off
+PATRONYMIC_MISMATCH = 0.7  # an organisation's name against an individual's record
 MAX_MERGE = 3
 JOINED_SIM = 0.85  # joined words must be this close
 
@@ -136,6 +142,8 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     if a == b:
         return 1.0, "exact"
     la, lb = len(a), len(b)
+    if a.isdigit() and b.isdigit():
+        return NUMBER_SIM, "other number"  # series 1 / 2: the same family of names
     if la == 1 or lb == 1:
         short, long_ = (a, b) if la == 1 else (b, a)
         if len(long_) > 1 and long_[0] == short and not short.isdigit():
@@ -145,13 +153,15 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 0.0, ""
     shortest, longest = min(la, lb), max(la, lb)
     if shortest <= 2:
+        if longest <= 3 and OSA.distance(a, b, score_cutoff=1) == 1:
+            return SHORT_SIM, "fuzzy"  # un / uun, on / un
         return 0.0, ""
     if a[0] != b[0] and split_pinyin(a) is not None and split_pinyin(b) is not None:
         return 0.0, ""  # juxin vs yuxin: another syllable, another name
     dist = OSA.distance(a, b, score_cutoff=3)
     if dist == 1:
         sim = max(0.85, 1.0 - 1.0 / longest)
-    elif dist == 2 and shortest >= 5:
+    elif dist == 2 and shortest >= 5 and a[0] == b[0]:
         sim = max(0.75, 1.0 - 2.0 / longest)
     elif dist == 3 and shortest >= 10:
         sim = 1.0 - 3.0 / longest
@@ -238,12 +248,14 @@ def align(
     wq: Sequence[float],
     wl: Sequence[float],
 ) -> list[Pair]:
-    """Greedy alignment: best similarity first, each token used at most once.
+    """Greedy alignment, each token used at most once.
 
-    Single tokens are paired first; two or three adjacent tokens left over on one side
-    may then be read as one word against a left-over token on the other side.
+    Equal tokens are paired first. The rest compete by similarity: near-equal single
+    tokens, and two or three adjacent tokens read as one word against one token on the
+    other side (``Siemens AG`` = ``SiemensAG``, ``hua wei`` = ``huawei``).
     """
-    options: list[tuple[float, float, int, int, Pair]] = []
+    exact: list[tuple[float, float, int, int, Pair]] = []
+    fuzzy: list[tuple[float, float, int, int, Pair]] = []
     for qi, qt in enumerate(query):
         for li, lt in enumerate(listed):
             sim, how = token_similarity(qt.form, lt.form)
@@ -253,33 +265,106 @@ def align(
             if sim <= 0.0:
                 continue
             pair = Pair((qi,), (li,), sim, how, wq[qi], wl[li])
-            options.append((-sim, -(wq[qi] + wl[li]), qi, li, pair))
+            option = (-sim, -(wq[qi] + wl[li]), qi, li, pair)
+            (exact if sim >= 1.0 else fuzzy).append(option)
     used_q: set[int] = set()
     used_l: set[int] = set()
-    chosen = _greedy(options, used_q, used_l)
+    chosen = _greedy(exact, used_q, used_l)
     free_q = set(range(len(query))) - used_q
     free_l = set(range(len(listed))) - used_l
-    if free_q and free_l and (len(free_q) > 1 or len(free_l) > 1):
-        merged: list[tuple[float, float, int, int, Pair]] = []
-        q_units = [((i,), query[i].form) for i in sorted(free_q)] + _merged_units(query, free_q)
-        l_units = [((i,), listed[i].form) for i in sorted(free_l)] + _merged_units(listed, free_l)
-        for qi, (q_idx, q_form) in enumerate(q_units):
-            for li, (l_idx, l_form) in enumerate(l_units):
-                if len(q_idx) == len(l_idx):
-                    continue  # exactly one side is joined
-                lq, ll = len(q_form), len(l_form)
-                if q_form[0] != l_form[0] or abs(lq - ll) > max(2, min(lq, ll) // 4):
-                    continue
-                sim, _ = token_similarity(q_form, l_form)
-                if sim < JOINED_SIM:
-                    continue
-                w_q = sum(wq[i] for i in q_idx)
-                w_l = sum(wl[i] for i in l_idx)
-                pair = Pair(q_idx, l_idx, sim, "joined", w_q, w_l)
-                merged.append((-sim, -(w_q + w_l), qi, li, pair))
-        chosen.extend(_greedy(merged, used_q, used_l))
+    if free_q and free_l:
+        pool = [o for o in fuzzy if o[2] in free_q and o[3] in free_l]
+        if len(free_q) > 1 or len(free_l) > 1:
+            pool.extend(_joined_options(query, listed, wq, wl, free_q, free_l))
+        chosen.extend(_greedy(pool, used_q, used_l))
     chosen.sort(key=lambda p: (p.query[0], p.listed[0]))
     return chosen
+
+
+def _joined_options(
+    query: Sequence[Token],
+    listed: Sequence[Token],
+    wq: Sequence[float],
+    wl: Sequence[float],
+    free_q: set[int],
+    free_l: set[int],
+) -> list[tuple[float, float, int, int, Pair]]:
+    out: list[tuple[float, float, int, int, Pair]] = []
+    q_units = [((i,), query[i].form) for i in sorted(free_q)] + _merged_units(query, free_q)
+    l_units = [((i,), listed[i].form) for i in sorted(free_l)] + _merged_units(listed, free_l)
+    for qi, (q_idx, q_form) in enumerate(q_units):
+        for li, (l_idx, l_form) in enumerate(l_units):
+            if len(q_idx) == len(l_idx):
+                continue  # exactly one side is joined
+            lq, ll = len(q_form), len(l_form)
+            if q_form[0] != l_form[0] or abs(lq - ll) > max(2, min(lq, ll) // 4):
+                continue
+            sim, _ = token_similarity(q_form, l_form)
+            if sim < JOINED_SIM:
+                continue
+            w_q = sum(wq[i] for i in q_idx)
+            w_l = sum(wl[i] for i in l_idx)
+            pair = Pair(q_idx, l_idx, sim, "joined", w_q, w_l)
+            out.append((-sim, -(w_q + w_l), 1000 + qi, 1000 + li, pair))
+    return out
+
+
+_GATED = (DISTINCTIVE, NUMBER)
+_PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould"})
+
+
+def _contained(
+    query: Sequence[Token], listed: Sequence[Token], pairs: Sequence[Pair], query_shorter: bool
+) -> bool:
+    """Whether every distinctive word of the shorter name matches in the longer one.
+
+    Only for names of people (neither name has a legal form or organisation words): a
+    person's listed name often carries middle names, patronymics and titles that a query
+    leaves out. At least two words must match, one of them a full word (not an initial).
+    """
+    if looks_like_organisation(query) or looks_like_organisation(listed):
+        return False
+    short = query if query_shorter else listed
+    long_ = listed if query_shorter else query
+    long_used = {i for p in pairs for i in (p.listed if query_shorter else p.query)}
+    if not any(t.cls == DISTINCTIVE and i not in long_used for i, t in enumerate(long_)):
+        return False  # nothing left over: not a shorter form of the same name
+    best: dict[int, Pair] = {}
+    for p in pairs:
+        for i in p.query if query_shorter else p.listed:
+            best[i] = p
+    full = 0
+    matched = 0
+    for i, tok in enumerate(short):
+        if tok.cls != DISTINCTIVE:
+            continue
+        p = best.get(i)
+        if p is None:
+            return False
+        if p.how == "initial":
+            matched += 1
+        elif p.sim >= CONTAINED_SIM:
+            matched += 1
+            full += 1
+        else:
+            return False
+    return matched >= 2 and full >= 1
+
+
+def _fathers_differ(a: Sequence[Token], b: Sequence[Token]) -> bool:
+    """'X bin Y' on both sides with no father Y in common: son and father swapped, or kin."""
+
+    def fathers(tokens: Sequence[Token]) -> set[str]:
+        return {
+            tokens[i + 1].form
+            for i in range(len(tokens) - 1)
+            if tokens[i].form in _PATRONYMIC and tokens[i + 1].cls == DISTINCTIVE
+        }
+
+    fa, fb = fathers(a), fathers(b)
+    if not fa or not fb:
+        return False
+    return not any(token_similarity(x, y)[0] >= GATE_SIM for x in fa for y in fb)
 
 
 def looks_like_organisation(tokens: Sequence[Token]) -> bool:
@@ -331,11 +416,16 @@ def score_tokens(
     )
     conflict = min(left_q, left_l) / ((total_q + total_l) / 2.0)
     base *= max(0.0, 1.0 - CONFLICT * conflict)
+    if _contained(query, listed, pairs, total_q <= total_l) and min(left_q, left_l) == 0:
+        # every distinctive word of the shorter (person's) name is in the longer one
+        base = max(base, CONTAINED_FLOOR + (1.0 - CONTAINED_FLOOR) * dice)
+    if _fathers_differ(query, listed):
+        base *= PATRONYMIC_MISMATCH
     distinctive = [i for i, t in enumerate(listed) if t.cls in (DISTINCTIVE, NUMBER)]
     gate = "passed"
     if distinctive:
         hit = any(
-            p.sim >= GATE_SIM and any(listed[i].cls == DISTINCTIVE for i in p.listed) for p in pairs
+            p.sim >= GATE_SIM and any(listed[i].cls in _GATED for i in p.listed) for p in pairs
         )
         if not hit:
             gate = "capped"
@@ -348,7 +438,7 @@ def score_tokens(
     q_distinct = [t for t in query if t.cls == DISTINCTIVE]
     if q_distinct and gate != "capped":
         q_hit = any(
-            p.sim >= GATE_SIM and any(query[i].cls == DISTINCTIVE for i in p.query) for p in pairs
+            p.sim >= GATE_SIM and any(query[i].cls in _GATED for i in p.query) for p in pairs
         )
         if not q_hit:
             gate = "capped"
