@@ -412,10 +412,10 @@ def _numbers(raw: list[Raw]) -> list[Raw]:
                 out.append((" ".join(texts), str(value), "number word", None))
                 i = j
                 continue
-            parts = _ALNUM_PARTS.findall(form)
-            if len(parts) > 1 and all(p.isdigit() or len(p) >= 2 for p in parts):
+            parts: list[str] = _ALNUM_PARTS.findall(form)
+            if len(parts) > 1 and all(part.isdigit() or len(part) >= 2 for part in parts):
                 # letters and digits run together (AHL1, 4Paradigm): compare them apart
-                out.extend((text, p, via, None) for p in parts)
+                out.extend((text, part, via, None) for part in parts)
                 i += 1
                 continue
             nxt = raw[i + 1][1] if i + 1 < len(raw) else None

@@ -330,9 +330,9 @@ def _contained(
     if not any(t.cls == DISTINCTIVE and i not in long_used for i, t in enumerate(long_)):
         return False  # nothing left over: not a shorter form of the same name
     best: dict[int, Pair] = {}
-    for p in pairs:
-        for i in p.query if query_shorter else p.listed:
-            best[i] = p
+    for pair in pairs:
+        for i in pair.query if query_shorter else pair.listed:
+            best[i] = pair
     full = 0
     matched = 0
     for i, tok in enumerate(short):
