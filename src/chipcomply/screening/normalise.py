@@ -418,12 +418,12 @@ def _numbers(raw: list[Raw]) -> list[Raw]:
                 out.extend((text, part, via, None) for part in parts)
                 i += 1
                 continue
-            nxt = raw[i + 1][1] if i + 1 < len(raw) else None
+            following = raw[i + 1][1] if i + 1 < len(raw) else None
             if (
                 form in ("i", "v", "x")
                 and i > 0
                 and len(raw) >= 3
-                and (nxt is None or nxt in _LEGAL_TAILS)
+                and (following is None or following in _LEGAL_TAILS)
             ):
                 out.append((text, str({"i": 1, "v": 5, "x": 10}[form]), "roman numeral", None))
                 i += 1
