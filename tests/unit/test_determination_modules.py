@@ -124,3 +124,13 @@ def test_gp10_guidance_only_from_2025_05_13() -> None:
     after = determine({**case, "as_of": "2025-05-13"}, screener=lambda n, c: None)
     assert before.outcome == "no_license_required"
     assert after.outcome == "gp10_risk"
+
+
+def test_user_eccn_wins_over_the_classifier() -> None:
+    c = ctx_for(as_of="2025-06-01", items=[{"chip": "NVIDIA H20", "eccn": "3A090.b"}])
+    assert c.items[0].pclass == "b" and c.items[0].basis == "eccn"
+    c = ctx_for(as_of="2025-06-01", items=[{"chip": "NVIDIA H100 SXM5 80GB", "eccn": "5A992.z"}])
+    assert c.items[0].pclass == "a" and c.items[0].eccn == "5A992.z"
+    # before 3A090 existed the user's ECCN gives way to the law of the day
+    c = ctx_for(as_of="2021-06-01", items=[{"eccn": "3A090.a"}])
+    assert c.items[0].pclass is None and c.items[0].handled
