@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from chipcomply.logic.case import Case, Party
 from chipcomply.model import Finding, finding
 from chipcomply.rulebook import RuleBook, RuleVersion, RuleView
 
 #: Outcome labels, most severe first (the contract of issue 4).
-OUTCOME_ORDER: tuple[str, ...] = (
+Outcome = Literal[
     "gp10_risk",
     "license_required",
     "insufficient_information",
@@ -25,7 +25,8 @@ OUTCOME_ORDER: tuple[str, ...] = (
     "safe_harbour",
     "no_license_required",
     "not_subject_to_ear",
-)
+]
+OUTCOME_ORDER: tuple[str, ...] = get_args(Outcome)
 ReviewPolicy = Literal["presumption_of_denial", "case_by_case", "presumption_of_approval"]
 POLICY_ORDER: tuple[str, ...] = ("presumption_of_denial", "case_by_case", "presumption_of_approval")
 Subject = Literal["yes", "no", "unknown"]
@@ -215,6 +216,7 @@ __all__ = [
     "FlagState",
     "ItemFacts",
     "ListHit",
+    "Outcome",
     "PartyFacts",
     "Requirement",
     "ReviewPolicy",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chipcomply.logic.common import Ctx, ItemFacts
+from chipcomply.logic.common import RECIPIENT_ROLES, Ctx, ItemFacts, PartyFacts
 from chipcomply.rulebook import RuleView
 
 GROUP_RULES: dict[str, str] = {
@@ -73,6 +73,18 @@ def ear_country(ctx: Ctx, code: str | None) -> str | None:
 
 def d5_or_macau(ctx: Ctx) -> frozenset[str]:
     return country_set(ctx.view, {"groups": ["D:5"], "plus": ["MO"]})
+
+
+def recipients_headquartered_in(ctx: Ctx, spec: Mapping[str, Any] | None) -> list[PartyFacts]:
+    """Recipient parties whose ultimate parent is headquartered in the set ``spec`` names."""
+    if not spec:
+        return []
+    hq_set = country_set(ctx.view, spec)
+    return [
+        p
+        for p in ctx.parties_with(RECIPIENT_ROLES)
+        if ear_country(ctx, p.party.headquarters_country) in hq_set
+    ]
 
 
 def destination(ctx: Ctx) -> str | None:
@@ -188,4 +200,5 @@ __all__ = [
     "ear_country",
     "group_members",
     "groups_of",
+    "recipients_headquartered_in",
 ]

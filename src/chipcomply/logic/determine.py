@@ -32,20 +32,16 @@ from chipcomply.logic import (
     red_flags,
 )
 from chipcomply.logic.case import MOVEMENT, Case, parse_case
-from chipcomply.logic.common import OUTCOME_ORDER, Ctx, ItemFacts, PartyFacts, ReviewPolicy
+from chipcomply.logic.common import (
+    OUTCOME_ORDER,
+    Ctx,
+    ItemFacts,
+    Outcome,
+    PartyFacts,
+    ReviewPolicy,
+)
 from chipcomply.model import Finding, finding
 from chipcomply.rulebook import RuleBook, default_rulebook
-
-Outcome = Literal[
-    "gp10_risk",
-    "license_required",
-    "insufficient_information",
-    "red_flags_to_resolve",
-    "license_exception",
-    "safe_harbour",
-    "no_license_required",
-    "not_subject_to_ear",
-]
 
 
 class _Out(BaseModel):

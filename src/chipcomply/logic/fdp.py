@@ -7,8 +7,13 @@ too little US content: they reach foreign-made AI chips with no US content at al
 from __future__ import annotations
 
 from chipcomply.logic.case import MOVEMENT
-from chipcomply.logic.common import RECIPIENT_ROLES, Ctx, ItemFacts, Subject
-from chipcomply.logic.destination import country_set, destination, ear_country
+from chipcomply.logic.common import Ctx, ItemFacts, Subject
+from chipcomply.logic.destination import (
+    country_set,
+    destination,
+    ear_country,
+    recipients_headquartered_in,
+)
 from chipcomply.logic.entity_list import fdp_footnotes
 
 
@@ -86,16 +91,7 @@ def jurisdiction(ctx: Ctx, item: ItemFacts) -> Subject:
     if item.advanced and ctx.has("ear.734.9.h"):
         rule = ctx.rule("ear.734.9.h")
         dests = country_set(ctx.view, rule.value("destinations"))
-        hq_set = (
-            country_set(ctx.view, rule.values["headquarters"])
-            if "headquarters" in rule.values
-            else frozenset()
-        )
-        hq_hit = [
-            p
-            for p in ctx.parties_with(RECIPIENT_ROLES)
-            if ear_country(ctx, p.party.headquarters_country) in hq_set
-        ]
+        hq_hit = recipients_headquartered_in(ctx, rule.values.get("headquarters"))
         if (dest in dests or hq_hit) and tech != "no":
             if tech == "unknown":
                 unknown.append(f"{item.label}.us_technology")

@@ -8,7 +8,13 @@ from where the entity sits. When it matters and is missing, the answer says so.
 from __future__ import annotations
 
 from chipcomply.logic.common import RECIPIENT_ROLES, Ctx, ItemFacts
-from chipcomply.logic.destination import country_set, d5_or_macau, destination, ear_country
+from chipcomply.logic.destination import (
+    country_set,
+    d5_or_macau,
+    destination,
+    ear_country,
+    recipients_headquartered_in,
+)
 
 RULE = "ear.744.23.a.3"
 
@@ -17,12 +23,7 @@ def hq_parties(ctx: Ctx) -> list[str]:
     """Labels of recipient parties headquartered in Macau or D:5 (empty before 2023-11-17)."""
     if not ctx.has(RULE):
         return []
-    hq_set = country_set(ctx.view, ctx.rule(RULE).value("headquarters"))
-    return [
-        p.label
-        for p in ctx.parties_with(RECIPIENT_ROLES)
-        if ear_country(ctx, p.party.headquarters_country) in hq_set
-    ]
+    return [p.label for p in recipients_headquartered_in(ctx, ctx.rule(RULE).value("headquarters"))]
 
 
 def check_headquarters(ctx: Ctx, item: ItemFacts) -> None:

@@ -7,8 +7,12 @@ other exporters are only put on notice.
 
 from __future__ import annotations
 
-from chipcomply.logic.common import RECIPIENT_ROLES, SUPPLY_ROLES, Ctx, ItemFacts
-from chipcomply.logic.destination import country_set, destination, ear_country
+from chipcomply.logic.common import SUPPLY_ROLES, Ctx, ItemFacts
+from chipcomply.logic.destination import (
+    country_set,
+    destination,
+    recipients_headquartered_in,
+)
 
 LETTERS = (
     "ear.744.informed.2022-08-26.nvidia",
@@ -53,16 +57,7 @@ def check_letters(ctx: Ctx, item: ItemFacts) -> None:
         if why is None:
             continue
         dests = country_set(ctx.view, rule.value("destinations"))
-        hq_set = (
-            country_set(ctx.view, rule.values["headquarters"])
-            if "headquarters" in rule.values
-            else frozenset()
-        )
-        hq_hit = [
-            p
-            for p in ctx.parties_with(RECIPIENT_ROLES)
-            if ear_country(ctx, p.party.headquarters_country) in hq_set
-        ]
+        hq_hit = recipients_headquartered_in(ctx, rule.values.get("headquarters"))
         if dest not in dests and not hq_hit:
             ctx.add(
                 rule,
