@@ -69,6 +69,11 @@ def _render(d: Determination) -> None:
     console.print(table)
     for r in d.red_flags:
         console.print(f"  Red flag {r.id} [{r.status}]: {r.detail}", markup=False)
+    if d.due_diligence:
+        console.print(
+            "  Due diligence: " + "; ".join(f"{s.id} {s.title}" for s in d.due_diligence),
+            markup=False,
+        )
     for p in d.prc:
         console.print(f"  PRC {p.rule_id} [{p.outcome}]: {p.detail}", markup=False)
     pe = d.penalty_exposure
