@@ -38,6 +38,7 @@ from chipcomply.screening.vocabulary import (
     DISTINCTIVE,
     NUMBER,
     STOP,
+    Folded,
     Vocabulary,
     default_vocabulary,
     pinyin_syllables,
@@ -535,6 +536,8 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
                     hit = (size, found)
                     break
         if hit is None:
+            hit = _near_phrase(raw, i, vocab)
+        if hit is None:
             near = vocab.near_word(form)
             if near is not None:
                 hit = (1, near)
@@ -557,6 +560,34 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
             tokens.append(Token(span, canon, kind, "+".join(steps), _han_of(span)))
         i += size
     return tuple(tokens)
+
+
+def _near_phrase(raw: list[Raw], i: int, vocab: Vocabulary) -> tuple[int, Folded] | None:
+    """A legal-form phrase of three or more words with one word misspelt or, at the end of
+    the name, cut short ("Joynt Stock Company", "Joint Stock Compan")."""
+    from rapidfuzz.distance import OSA
+
+    n = len(raw)
+    for phrase, folded in vocab.long_legal_phrases():
+        size = len(phrase)
+        if i + size > n or any(raw[j][3] is not None for j in range(i, i + size)):
+            continue
+        misses = 0
+        for k, word in enumerate(phrase):
+            got = raw[i + k][1]
+            if got == word:
+                continue
+            last = i + k == n - 1
+            if len(got) >= 4 and (
+                OSA.distance(got, word, score_cutoff=1) <= 1 or (last and word.startswith(got))
+            ):
+                misses += 1
+            else:
+                misses = 2
+                break
+        if misses == 1:
+            return size, (folded[0], "near")
+    return None
 
 
 def _han_of(text: str) -> str:

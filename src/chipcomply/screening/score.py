@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
 from chipcomply.screening.normalise import Token
@@ -66,7 +67,7 @@ NUMBER_SIM = 0.5  # two different numbers in the same place (Fund III / Fund IV)
 SHORT_SIM = 0.7  # one letter apart in a two- or three-letter word
 PINYIN_SIM = 0.9  # a Han name read as pinyin, against the same letters in Latin script
 HOMOPHONE_SIM = 0.7  # same pinyin, different characters
-CONFLICT = 1.0  # how hard a substitution (each side has what the other lacks) counts
+CONFLICT = 2.0  # how hard a substitution (each side has what the other lacks) counts
 CONFLICT_FACTOR: dict[str, float] = {
     DISTINCTIVE: 1.0,
     NUMBER: 0.3,
@@ -79,12 +80,13 @@ GATE_SIM = 0.75
 GATE_CAP = 0.60
 GENERIC_COVER = 0.85
 CONTAIN = 0.35  # share of the score given to how fully the shorter name is covered
-COUNTRY_MISMATCH = 0.95
-TYPE_MISMATCH = 0.85
+COUNTRY_MISMATCH = 0.95  # the query's country is not among the record's countries
+TYPE_MISMATCH = 0.85  # an organisation's name against an individual's record
 CONTAINED_FLOOR = 0.75  # a person's shorter name wholly inside the longer one scores at
-# least this plus the rest in proportion to the dice
+# least this plus the rest in proportion to the dice …
 CONTAINED_SIM = 0.85  # … each of its words equal or one letter off
-PATRONYMIC_MISMATCH = 0.7  # an organisation's name against an individual's record
+PATRONYMIC_MISMATCH = 0.7  # "X bin Y" against "X bin Z"
+COUNTRY_ADDED = 0.9  # a listed organisation name with a country the query lacks
 MAX_MERGE = 3
 JOINED_SIM = 0.85  # joined words must be this close
 
@@ -327,8 +329,10 @@ def _contained(
     short = query if query_shorter else listed
     long_ = listed if query_shorter else query
     long_used = {i for p in pairs for i in (p.listed if query_shorter else p.query)}
-    if not any(t.cls == DISTINCTIVE and i not in long_used for i, t in enumerate(long_)):
-        return False  # nothing left over: not a shorter form of the same name
+    left_over = any(t.cls == DISTINCTIVE and i not in long_used for i, t in enumerate(long_))
+    initials = any(p.how == "initial" for p in pairs)
+    if not left_over and not initials:
+        return False  # nothing left over and nothing abbreviated: not a shorter form
     best: dict[int, Pair] = {}
     for pair in pairs:
         for i in pair.query if query_shorter else pair.listed:
@@ -355,16 +359,45 @@ def _fathers_differ(a: Sequence[Token], b: Sequence[Token]) -> bool:
     """'X bin Y' on both sides with no father Y in common: son and father swapped, or kin."""
 
     def fathers(tokens: Sequence[Token]) -> set[str]:
-        return {
-            tokens[i + 1].form
-            for i in range(len(tokens) - 1)
-            if tokens[i].form in _PATRONYMIC and tokens[i + 1].cls == DISTINCTIVE
-        }
+        for i in range(len(tokens) - 1):  # the first "bin" names the father
+            if tokens[i].form in _PATRONYMIC and tokens[i + 1].cls == DISTINCTIVE:
+                return {tokens[i + 1].form}
+        return set()
 
     fa, fb = fathers(a), fathers(b)
     if not fa or not fb:
         return False
     return not any(token_similarity(x, y)[0] >= GATE_SIM for x in fa for y in fb)
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> frozenset[str]:
+    """Country names of one word (chile, mexico, thailand …), as token forms."""
+    import pycountry
+
+    words: set[str] = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            name = getattr(country, attr, None)
+            if name and " " not in name and "," not in name:
+                words.add("".join(c for c in anyascii(name).lower() if c.isalnum()))
+    return frozenset(words)
+
+
+def _country_added(
+    query: Sequence[Token], listed: Sequence[Token], used_q: set[int], used_l: set[int]
+) -> bool:
+    """A listed organisation name that adds a country the query lacks (Banco Santander
+    Chile against Banco Santander): usually the national subsidiary, another entity. A query
+    that adds a country (中国…, "Huawei China") is only giving context and is not discounted."""
+    if not (looks_like_organisation(query) or looks_like_organisation(listed)):
+        return False
+    countries = _country_words()
+    in_q = [i for i, t in enumerate(query) if t.form in countries]
+    in_l = [i for i, t in enumerate(listed) if t.form in countries]
+    if in_q and in_l:
+        return False
+    return any(i not in used_l for i in in_l) and not in_q
 
 
 def looks_like_organisation(tokens: Sequence[Token]) -> bool:
@@ -416,11 +449,14 @@ def score_tokens(
     )
     conflict = min(left_q, left_l) / ((total_q + total_l) / 2.0)
     base *= max(0.0, 1.0 - CONFLICT * conflict)
-    if _contained(query, listed, pairs, total_q <= total_l) and min(left_q, left_l) == 0:
+    contained = _contained(query, listed, pairs, True) or _contained(query, listed, pairs, False)
+    if contained and min(left_q, left_l) == 0:
         # every distinctive word of the shorter (person's) name is in the longer one
         base = max(base, CONTAINED_FLOOR + (1.0 - CONTAINED_FLOOR) * dice)
     if _fathers_differ(query, listed):
         base *= PATRONYMIC_MISMATCH
+    if _country_added(query, listed, used_q, used_l):
+        base *= COUNTRY_ADDED
     distinctive = [i for i, t in enumerate(listed) if t.cls in (DISTINCTIVE, NUMBER)]
     gate = "passed"
     if distinctive:

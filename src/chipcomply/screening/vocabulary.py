@@ -79,6 +79,7 @@ class Vocabulary:
     phrase_len: dict[str, int] = field(default_factory=dict)  # first word -> longest phrase
     max_pinyin: int = 1
     _near: dict[str, tuple[str, ...]] | None = None
+    _long_legal: list[tuple[tuple[str, ...], Folded]] | None = None
     curated: dict[str, CuratedAlias] = field(default_factory=dict)  # token -> alias
     fingerprint: str = ""
 
@@ -119,6 +120,16 @@ class Vocabulary:
             return None
         outs, _ = self.latin[(best[1],)]
         return outs, "near"
+
+    def long_legal_phrases(self) -> list[tuple[tuple[str, ...], Folded]]:
+        """Legal-form phrases of three words or more, for near matching."""
+        if self._long_legal is None:
+            self._long_legal = sorted(
+                (key, folded)
+                for key, folded in self.latin.items()
+                if len(key) >= 3 and all(cls == LEGAL for _, cls in folded[0])
+            )
+        return self._long_legal
 
     def single_class(self, key: tuple[str, ...]) -> str | None:
         found = self.latin.get(key)
