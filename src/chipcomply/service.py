@@ -17,6 +17,7 @@ import io
 import json
 import tempfile
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ ENGINE_VERSION = __version__
 DECISIONS = ("true_match", "false_positive", "escalated")
 ANSWER_KINDS = ("classify", "compare", "screen", "match", "check", "screen_batch")
 SESSION_HOURS = 12
+#: How long a checked key is trusted without another database look-up. A key revoked in this
+#: process stops at once; other server processes notice within this many seconds.
+AUTH_CACHE_SECONDS = 5.0
 MAX_NAME = 1000
 MAX_BATCH_ROWS = 20000
 
@@ -80,6 +84,8 @@ class Answer:
     audit_id: int
     audit_hash: str
     body: dict[str, Any] = field(default_factory=dict)  # what the caller sees
+    #: the body as canonical JSON when it is exactly the stored output (saves re-encoding)
+    body_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,7 @@ class Desk:
         self._bundled: set[str] = set()
         self._replay_books: dict[str, RuleBook] = {}
         self._jobs_lock = threading.Lock()
+        self._auth_cache: dict[str, tuple[float, Principal]] = {}
 
     # -- clock and data ---------------------------------------------------------------
 
@@ -285,7 +292,7 @@ class Desk:
             else {"as_of": day.isoformat(), "spec": spec}
         )
         out, row = self._answer(who, "classify", inp)
-        return Answer("classify", out, row["id"], row["hash"], out)
+        return Answer("classify", out, row["id"], row["hash"], out, row["output_json"])
 
     def compare(self, who: Principal, payload: Any) -> Answer:
         p = _obj(payload)
@@ -297,7 +304,7 @@ class Desk:
         if len(names) > 12:
             raise BadInput("names", "compare at most 12 items at once")
         out, row = self._answer(who, "compare", {"as_of": day.isoformat(), "names": names})
-        return Answer("compare", out, row["id"], row["hash"], out)
+        return Answer("compare", out, row["id"], row["hash"], out, row["output_json"])
 
     def screen(self, who: Principal, payload: Any) -> Answer:
         p = _obj(payload)
@@ -325,7 +332,10 @@ class Desk:
                 )
 
         row = self._record(who, "screen", inp, output, context=context, lists=lists, extra=revoke)
-        return Answer("screen", output, row["id"], row["hash"], body)
+        same = body is output
+        return Answer(
+            "screen", output, row["id"], row["hash"], body, row["output_json"] if same else None
+        )
 
     def _apply_clearances(
         self, name: str, country: str | None, output: dict[str, Any]
@@ -377,14 +387,14 @@ class Desk:
         if schema_name is not None:
             inp["schema"] = schema_name
         out, row = self._answer(who, "match", inp)
-        return Answer("match", out, row["id"], row["hash"], out)
+        return Answer("match", out, row["id"], row["hash"], out, row["output_json"])
 
     def check(self, who: Principal, payload: Any) -> Answer:
         case = _obj(payload, "case")
         if "as_of" not in case:
             raise BadInput("as_of", "required field is missing")
         out, row = self._answer(who, "check", case)
-        return Answer("check", out, row["id"], row["hash"], out)
+        return Answer("check", out, row["id"], row["hash"], out, row["output_json"])
 
     # -- reference data ------------------------------------------------------------------
 
@@ -885,12 +895,26 @@ class Desk:
     def revoke_key(self, who: Principal, key_id: str) -> dict[str, Any]:
         if not self.store.revoke_key(key_id):
             raise NotFound("live key", key_id)
+        self._auth_cache.clear()
         self._record(who, "key_revoke", {"key_id": key_id}, {"revoked": True})
         return {"key_id": key_id, "revoked": True}
 
+    def cached_principal(self, key: str) -> Principal | None:
+        """A key authenticated in the last few seconds, without touching the database."""
+        hit = self._auth_cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
     def authenticate(self, key: str) -> Principal | None:
         row = self.store.authenticate(key)
-        return Principal(row["key_id"], row["role"], row["label"]) if row else None
+        if row is None:
+            return None
+        who = Principal(row["key_id"], row["role"], row["label"])
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[key] = (time.monotonic() + AUTH_CACHE_SECONDS, who)
+        return who
 
     def login(self, key: str) -> tuple[Principal, str, str] | None:
         who = self.authenticate(key)

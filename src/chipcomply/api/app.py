@@ -49,3 +49,13 @@ def create_app(db: str | None = None, desk: Desk | None = None) -> FastAPI:
     app.include_router(web.router)
     app.state.db_display = display_url(the_desk.store.url)
     return app
+
+
+SERVE_DB_ENV = "CHIPCOMPLY_SERVE_DB"
+
+
+def app_from_env() -> FastAPI:
+    """App factory for multi-process serving (``chipcomply serve --workers N``)."""
+    import os
+
+    return create_app(db=os.environ.get(SERVE_DB_ENV) or None)

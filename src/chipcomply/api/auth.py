@@ -84,7 +84,10 @@ class ApiAuth:
         problem = "missing credentials: send Authorization: Bearer KEY"
         who: Principal | None = None
         if scheme.lower() == "bearer" and key.strip():
-            who = await anyio.to_thread.run_sync(self.desk.authenticate, key.strip())
+            key = key.strip()
+            who = self.desk.cached_principal(key) or await anyio.to_thread.run_sync(
+                self.desk.authenticate, key
+            )
             problem = "invalid or revoked API key"
         if who is None:
             resp = JSONResponse(

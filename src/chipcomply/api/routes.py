@@ -35,12 +35,16 @@ def Id() -> Any:
     return Path(ge=1, le=2**31 - 1)
 
 
-def _answer(answer: Answer, status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        answer.body,
-        status_code=status,
-        headers={"X-Audit-Id": str(answer.audit_id), "X-Audit-Hash": answer.audit_hash},
-    )
+def _answer(answer: Answer, status: int = 200) -> Response:
+    headers = {"X-Audit-Id": str(answer.audit_id), "X-Audit-Hash": answer.audit_hash}
+    if answer.body_json is not None:  # the stored canonical JSON: encoded once, not twice
+        return Response(
+            answer.body_json.encode("utf-8"),
+            status_code=status,
+            media_type="application/json",
+            headers=headers,
+        )
+    return JSONResponse(answer.body, status_code=status, headers=headers)
 
 
 def _dump(model: Any) -> dict[str, Any]:
@@ -54,28 +58,28 @@ def _dump(model: Any) -> dict[str, Any]:
 @router.post("/classify", tags=["answers"], summary="Classify a chip or spec (3A090/4A090)")
 def classify(
     request: Request, body: ClassifyRequest, who: Principal = Depends(require("answer"))
-) -> JSONResponse:
+) -> Response:
     return _answer(desk_of(request).classify(who, _dump(body)))
 
 
 @router.post("/compare", tags=["answers"], summary="Compare catalogue chips and systems")
 def compare(
     request: Request, body: CompareRequest, who: Principal = Depends(require("answer"))
-) -> JSONResponse:
+) -> Response:
     return _answer(desk_of(request).compare(who, _dump(body)))
 
 
 @router.post("/screen", tags=["answers"], summary="Screen one party against the lists")
 def screen(
     request: Request, body: ScreenRequest, who: Principal = Depends(require("answer"))
-) -> JSONResponse:
+) -> Response:
     return _answer(desk_of(request).screen(who, _dump(body)))
 
 
 @router.post("/match", tags=["answers"], summary="Score two names against each other")
 def match(
     request: Request, body: MatchRequest, who: Principal = Depends(require("answer"))
-) -> JSONResponse:
+) -> Response:
     return _answer(desk_of(request).match(who, _dump(body)))
 
 
@@ -98,7 +102,7 @@ def check(
         ],
     ),
     who: Principal = Depends(require("answer")),
-) -> JSONResponse:
+) -> Response:
     return _answer(desk_of(request).check(who, body))
 
 

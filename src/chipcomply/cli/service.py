@@ -54,6 +54,22 @@ def serve_cmd(
         highlight=False,
     )
     sys.stdout.flush()
+    if workers > 1:  # separate processes, each with its own index, sharing the database
+        import os
+
+        from chipcomply.api.app import SERVE_DB_ENV
+
+        os.environ[SERVE_DB_ENV] = desk.store.url
+        uvicorn.run(
+            "chipcomply.api.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     desk.rulebook  # noqa: B018 - load the rules before the first request
     app = create_app(desk=desk)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

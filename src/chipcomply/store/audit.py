@@ -16,30 +16,46 @@ from pydantic import BaseModel, ConfigDict
 
 GENESIS = "0" * 64
 
-#: The columns covered by the hash, in the canonical record.
-HASHED_FIELDS: tuple[str, ...] = (
-    "id",
-    "kind",
-    "created_at",
-    "user_name",
-    "role",
-    "input_json",
-    "output_json",
-    "context_json",
-    "rulebook_version",
-    "lists_json",
-    "engine_version",
-)
-
 
 def canonical_json(value: Any) -> str:
     """One spelling per value: sorted keys, no spaces, UTF-8 kept as is."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+#: Record keys whose stored column already holds canonical JSON, and that column's name.
+_JSON_FIELDS = {
+    "input": "input_json",
+    "output": "output_json",
+    "context": "context_json",
+    "lists": "lists_json",
+}
+_SCALAR_FIELDS = (
+    "id",
+    "kind",
+    "created_at",
+    "user_name",
+    "role",
+    "rulebook_version",
+    "engine_version",
+)
+_RECORD_KEYS = tuple(sorted([*_JSON_FIELDS, *_SCALAR_FIELDS]))
+
+
+def record_json(row: Mapping[str, Any]) -> str:
+    """The canonical JSON of the record: ``{"context": …, "created_at": …, "id": …,
+    "input": …, "output": …, …}`` with sorted keys. The JSON columns are stored in canonical
+    form already, so they are spliced in as written (equal to re-encoding their values)."""
+    parts = []
+    for key in _RECORD_KEYS:
+        column = _JSON_FIELDS.get(key)
+        value = row[column] if column else canonical_json(row[key])
+        parts.append(f'"{key}":{value}')
+    return "{" + ",".join(parts) + "}"
+
+
 def record_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
-    body = canonical_json({k: row[k] for k in HASHED_FIELDS})
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    """sha256(previous hash + canonical JSON of the record)."""
+    return hashlib.sha256((prev_hash + record_json(row)).encode("utf-8")).hexdigest()
 
 
 class VerifyResult(BaseModel):

@@ -83,6 +83,21 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+# Statements on the hot path (every answer), built once: bound parameters, no re-coercion.
+_HEAD_SELECT = sa.select(s.audit_head).where(s.audit_head.c.name == "main")
+_HEAD_SELECT_LOCK = _HEAD_SELECT.with_for_update()
+_HEAD_UPDATE = (
+    s.audit_head.update()
+    .where(s.audit_head.c.name == "main")
+    .values(last_id=sa.bindparam("new_id"), last_hash=sa.bindparam("new_hash"))
+)
+_AUDIT_INSERT = s.audit_log.insert()
+_KEY_SELECT = sa.select(s.api_keys).where(s.api_keys.c.key_id == sa.bindparam("kid"))
+_CLEARANCES_SELECT = sa.select(s.clearances).where(
+    s.clearances.c.counterparty_hash == sa.bindparam("cph"), s.clearances.c.revoked_at.is_(None)
+)
+
+
 def _now_iso() -> str:
     from datetime import UTC, datetime
 
@@ -188,11 +203,7 @@ class Store:
         if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 12:
             return None
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(sa.select(s.api_keys).where(s.api_keys.c.key_id == parts[1]))
-                .mappings()
-                .first()
-            )
+            row = conn.execute(_KEY_SELECT, {"kid": parts[1]}).mappings().first()
         if row is None or row["revoked_at"] is not None:
             return None
         if not hmac.compare_digest(row["secret_sha256"], _sha(key.strip())):
@@ -285,10 +296,7 @@ class Store:
         engine_version: str,
     ) -> dict[str, Any]:
         """Append one record inside ``conn``'s transaction; returns the stored row."""
-        head_t = s.audit_head
-        sel = sa.select(head_t).where(head_t.c.name == "main")
-        if self.dialect == "postgresql":
-            sel = sel.with_for_update()
+        sel = _HEAD_SELECT_LOCK if self.dialect == "postgresql" else _HEAD_SELECT
         head = conn.execute(sel).mappings().first()
         if head is None:
             raise DataError("the audit chain head is missing: run `chipcomply audit verify`")
@@ -308,12 +316,8 @@ class Store:
             "prev_hash": last_hash,
         }
         row["hash"] = record_hash(last_hash, row)
-        conn.execute(s.audit_log.insert().values(**row))
-        conn.execute(
-            head_t.update()
-            .where(head_t.c.name == "main")
-            .values(last_id=row["id"], last_hash=row["hash"])
-        )
+        conn.execute(_AUDIT_INSERT, row)
+        conn.execute(_HEAD_UPDATE, {"new_id": row["id"], "new_hash": row["hash"]})
         return row
 
     @contextmanager
@@ -424,10 +428,9 @@ class Store:
             conn.execute(table.update().where(table.c.id == row_id).values(**values))
 
     def active_clearances(self, counterparty_hash: str) -> list[dict[str, Any]]:
-        c = s.clearances.c
-        return self.rows(
-            s.clearances, c.counterparty_hash == counterparty_hash, c.revoked_at.is_(None)
-        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(_CLEARANCES_SELECT, {"cph": counterparty_hash}).mappings()
+            return [dict(r) for r in rows]
 
 
 _STORES: dict[str, Store] = {}
