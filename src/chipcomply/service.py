@@ -443,6 +443,33 @@ class Desk:
             "records": len(act.records),
         }
 
+    def import_list(
+        self, who: Principal, filename: str, data: bytes, fmt: str | None, as_of: str | None
+    ) -> dict[str, Any]:
+        """Import a list edition (admin); refused files leave the active lists unchanged."""
+        from chipcomply.lists import FORMATS, SnapshotStore
+
+        if fmt is not None and fmt not in FORMATS:
+            raise BadInput("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        day = parse_as_of(as_of)
+        name = Path(filename or "upload").name or "upload"
+        with tempfile.TemporaryDirectory(prefix="chipcomply-import-") as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            meta = SnapshotStore().import_file(path, fmt, day)
+        out = meta.model_dump(mode="json")
+        inp = {"filename": name, "format": fmt, "as_of": as_of, "sha256": meta.sha256}
+        self._record(who, "lists_import", inp, out, lists={meta.family: meta.id})
+        return out
+
+    def reset_lists(self, who: Principal, family: str | None) -> dict[str, Any]:
+        from chipcomply.lists import SnapshotStore
+
+        SnapshotStore().reset(family)
+        out = self.lists()
+        self._record(who, "lists_reset", {"family": family}, {"ids": out["ids"]}, lists=out["ids"])
+        return out
+
     def catalog_names(self) -> list[str]:
         return [r.display_name for r in default_catalog().records]
 

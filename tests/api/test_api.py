@@ -31,6 +31,8 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("GET", "/api/screen/batch/1/csv", None),
     ("GET", "/api/rules", None),
     ("GET", "/api/lists", None),
+    ("POST", "/api/lists/import", None),
+    ("POST", "/api/lists/reset", None),
     ("POST", "/api/cases", {"audit_id": 1}),
     ("GET", "/api/cases", None),
     ("GET", "/api/cases/1", None),
@@ -292,7 +294,9 @@ def test_rules_and_lists(
     assert lists["records"] > 1000 and {"csl", "ofac-sdn"} <= set(lists["ids"])
 
 
-def test_batch_upload_progress_and_csv(client: TestClient, analyst: dict[str, str]) -> None:
+def test_batch_upload_progress_and_csv(
+    client: TestClient, analyst: dict[str, str], auditor: dict[str, str]
+) -> None:
     import time
 
     csv_text = f"id,name,country\n1,{HUAWEI},CN\n2,Blue Harbour Bakery,GB\n"
@@ -310,6 +314,8 @@ def test_batch_upload_progress_and_csv(client: TestClient, analyst: dict[str, st
         time.sleep(0.1)
     assert job["status"] == "done" and job["done"] == job["total"] == 2
     assert job["rows"][0]["hit"] is True and job["rows"][1]["hit"] is False
+    rep = client.post(f"/api/audit/{job['audit_id']}/replay", headers=auditor).json()
+    assert rep["kind"] == "screen_batch" and rep["identical"] is True
     out = client.get(f"/api/screen/batch/{job_id}/csv", headers=analyst).text.splitlines()
     assert out[0].split(",")[:3] == ["id", "name", "country"] and "top_score" in out[0]
     bad = client.post(
@@ -486,3 +492,21 @@ def test_unknown_paths_and_methods_are_json_errors(
     assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
     assert client.get("/api/cases/0", headers=analyst).status_code == 422
     assert client.get(f"/api/cases/{2**40}", headers=analyst).status_code == 422
+
+
+def test_list_import_is_admin_only_and_refuses_bad_files(
+    client: TestClient, admin: dict[str, str], analyst: dict[str, str], auditor: dict[str, str]
+) -> None:
+    bad = b"source,name\nEntity List (EL) - Bureau of Industry and Security,Tiny Co\n"
+    files = {"file": ("consolidated.csv", bad, "text/csv")}
+    assert client.post("/api/lists/import", files=files, headers=analyst).status_code == 403
+    assert client.post("/api/lists/import", files=files, headers=auditor).status_code == 403
+    before = client.get("/api/lists", headers=admin).json()["ids"]
+    r = client.post("/api/lists/import", files=files, data={"format": "csl-csv"}, headers=admin)
+    assert r.status_code == 422 and "unchanged" in r.json()["error"]["message"]
+    r = client.post("/api/lists/import", files=files, data={"format": "nope"}, headers=admin)
+    assert r.status_code == 422 and "format" in r.json()["error"]["message"]
+    assert client.get("/api/lists", headers=admin).json()["ids"] == before
+    r = client.post("/api/lists/reset", headers=admin)
+    assert r.status_code == 200 and r.json()["ids"] == before
+    assert client.post("/api/lists/reset", headers=analyst).status_code == 403

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+import anyio.to_thread
+from fastapi import APIRouter, Body, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from chipcomply import reports
@@ -28,6 +29,7 @@ from chipcomply.service import Answer, Principal
 
 router = APIRouter(prefix="/api")
 MAX_UPLOAD = 5 * 1024 * 1024
+MAX_LIST_UPLOAD = 200 * 1024 * 1024
 
 
 def Id() -> Any:
@@ -149,6 +151,35 @@ def rules(
 @router.get("/lists", tags=["reference"], summary="The list snapshots screening runs against")
 def lists(request: Request, who: Principal = Depends(require("reference"))) -> dict[str, Any]:
     return desk_of(request).lists()
+
+
+@router.post("/lists/import", tags=["admin"], status_code=201, summary="Import a list edition")
+async def lists_import(
+    request: Request,
+    file: UploadFile = File(..., description="An official CSL or OFAC file."),
+    format: str | None = Form(None, max_length=40, description="List format; guessed if omitted"),
+    as_of: str | None = Form(
+        None, max_length=10, description="Edition date when the file has none"
+    ),
+    who: Principal = Depends(require("lists")),
+) -> JSONResponse:
+    data = await file.read(MAX_LIST_UPLOAD + 1)
+    if len(data) > MAX_LIST_UPLOAD:
+        raise ApiError(413, "too_large", "file: larger than 200 MB", "file")
+    desk = desk_of(request)
+    meta = await anyio.to_thread.run_sync(
+        desk.import_list, who, file.filename or "upload", data, format, as_of
+    )
+    return JSONResponse(meta, status_code=201)
+
+
+@router.post("/lists/reset", tags=["admin"], summary="Go back to the bundled list editions")
+def lists_reset(
+    request: Request,
+    family: str | None = Query(None, max_length=40),
+    who: Principal = Depends(require("lists")),
+) -> dict[str, Any]:
+    return desk_of(request).reset_lists(who, family)
 
 
 # -- cases ------------------------------------------------------------------------------
