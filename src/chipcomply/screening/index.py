@@ -140,6 +140,7 @@ class NameIndex:
             k: array("i", v) for k, v in generic_postings.items()
         }
         self._sets: dict[str, frozenset[int]] = {}
+        self._similar: dict[str, list[tuple[str, float]]] = {}
         deletes: dict[str, list[str]] = defaultdict(list)
         # Typo keys for single tokens only; joined forms are matched exactly.
         single = {t.form for entry in names for t in entry.tokens}
@@ -166,6 +167,15 @@ class NameIndex:
 
     def similar_forms(self, form: str) -> list[tuple[str, float]]:
         """Indexed forms similar to ``form`` (itself included when indexed)."""
+        cached = self._similar.get(form)
+        if cached is not None:
+            return cached
+        result = self._similar_forms(form)
+        if len(self._similar) < 200_000:
+            self._similar[form] = result
+        return result
+
+    def _similar_forms(self, form: str) -> list[tuple[str, float]]:
         found: dict[str, float] = {}
         if form in self.postings:
             found[form] = 1.0
@@ -201,21 +211,30 @@ class NameIndex:
         total_q = sum(weights)
         if total_q <= 0:
             return []
-        units: list[tuple[float, str]] = []
+        # (weight, form, fuzzy?): typo keys only for distinctive single tokens; vocabulary
+        # words were already corrected by the normaliser, joined forms are looked up as is
+        units: list[tuple[float, str, bool]] = []
         n = len(tokens)
         for i, t in enumerate(tokens):
             if t.cls not in (LEGAL, STOP):
-                units.append((weights[i], t.form))
+                units.append((weights[i], t.form, t.cls == DISTINCTIVE))
         for size in range(2, MAX_MERGE + 1):
             for i in range(n - size + 1):
                 span = tokens[i : i + size]
                 if any(t.cls == STOP for t in span):
                     continue
-                units.append((sum(weights[i : i + size]), "".join(t.form for t in span)))
+                joined = "".join(t.form for t in span)
+                if joined in self.postings:
+                    units.append((sum(weights[i : i + size]), joined, False))
         primary: list[tuple[int, float, float, str]] = []
         secondary: list[tuple[int, float, float, str]] = []
-        for w, form in units:
-            for cand, sim in self.similar_forms(form):
+        for w, form, fuzzy in units:
+            found = (
+                self.similar_forms(form)
+                if fuzzy
+                else ([(form, 1.0)] if form in self.postings else [])
+            )
+            for cand, sim in found:
                 item = (len(self.postings[cand]), w * sim, sim, cand)
                 if self.form_cls.get(cand) == DISTINCTIVE:
                     primary.append(item)

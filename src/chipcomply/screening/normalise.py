@@ -36,6 +36,7 @@ from chipcomply.screening.transliterate import (
 )
 from chipcomply.screening.vocabulary import (
     DISTINCTIVE,
+    LEGAL,
     NUMBER,
     STOP,
     Folded,
@@ -563,30 +564,43 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
 
 
 def _near_phrase(raw: list[Raw], i: int, vocab: Vocabulary) -> tuple[int, Folded] | None:
-    """A legal-form phrase of three or more words with one word misspelt or, at the end of
-    the name, cut short ("Joynt Stock Company", "Joint Stock Compan")."""
+    """A known phrase starting at ``i`` with one word misspelt (one edit, four letters or
+    more) or, at the end of the name, cut short: "Joynt Stock Company", "Joint Stock
+    Compan", "Moor Thread", "Yangtse Memory"."""
     from rapidfuzz.distance import OSA
 
     n = len(raw)
-    for phrase, folded in vocab.long_legal_phrases():
-        size = len(phrase)
-        if i + size > n or any(raw[j][3] is not None for j in range(i, i + size)):
-            continue
-        misses = 0
-        for k, word in enumerate(phrase):
-            got = raw[i + k][1]
-            if got == word:
+    seen: set[tuple[str, ...]] = set()
+    for k in range(min(vocab.max_phrase, n - i)):
+        if raw[i + k][3] is not None:
+            break
+        for phrase, folded in vocab.near_phrases(k, raw[i + k][1]):
+            size = len(phrase)
+            if phrase in seen or i + size > n:
                 continue
-            last = i + k == n - 1
-            if len(got) >= 4 and (
-                OSA.distance(got, word, score_cutoff=1) <= 1 or (last and word.startswith(got))
-            ):
-                misses += 1
-            else:
-                misses = 2
-                break
-        if misses == 1:
-            return size, (folded[0], "near")
+            seen.add(phrase)
+            if any(raw[j][3] is not None for j in range(i, i + size)):
+                continue
+            misses = 0
+            for m, word in enumerate(phrase):
+                got = raw[i + m][1]
+                if got == word:
+                    continue
+                last = i + m == n - 1
+                if (
+                    len(got) >= 4
+                    and got[0] == word[0]
+                    and (
+                        OSA.distance(got, word, score_cutoff=1) <= 1
+                        or (last and folded[0][0][1] == LEGAL and word.startswith(got))
+                    )
+                ):
+                    misses += 1
+                else:
+                    misses = 2
+                    break
+            if misses == 1:
+                return size, (folded[0], "near")
     return None
 
 

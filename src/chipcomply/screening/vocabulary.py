@@ -79,7 +79,7 @@ class Vocabulary:
     phrase_len: dict[str, int] = field(default_factory=dict)  # first word -> longest phrase
     max_pinyin: int = 1
     _near: dict[str, tuple[str, ...]] | None = None
-    _long_legal: list[tuple[tuple[str, ...], Folded]] | None = None
+    _near_phrases: dict[tuple[int, str], list[tuple[tuple[str, ...], Folded]]] | None = None
     curated: dict[str, CuratedAlias] = field(default_factory=dict)  # token -> alias
     fingerprint: str = ""
 
@@ -121,15 +121,22 @@ class Vocabulary:
         outs, _ = self.latin[(best[1],)]
         return outs, "near"
 
-    def long_legal_phrases(self) -> list[tuple[tuple[str, ...], Folded]]:
-        """Legal-form phrases of three words or more, for near matching."""
-        if self._long_legal is None:
-            self._long_legal = sorted(
-                (key, folded)
-                for key, folded in self.latin.items()
-                if len(key) >= 3 and all(cls == LEGAL for _, cls in folded[0])
-            )
-        return self._long_legal
+    def near_phrases(self, position: int, word: str) -> list[tuple[tuple[str, ...], Folded]]:
+        """Phrases that may be matched with one word misspelt, by one of their exact words.
+
+        These are legal-form phrases of three words or more and curated alias phrases of
+        two or more ("Joynt Stock Company", "Moor Thread", "Yangtse Memory").
+        """
+        if self._near_phrases is None:
+            table: dict[tuple[int, str], list[tuple[tuple[str, ...], Folded]]] = {}
+            for key, folded in sorted(self.latin.items()):
+                legal = len(key) >= 3 and all(cls == LEGAL for _, cls in folded[0])
+                alias = len(key) >= 2 and folded[1] == "alias"
+                if legal or alias:
+                    for k, w in enumerate(key):
+                        table.setdefault((k, w), []).append((key, folded))
+            self._near_phrases = table
+        return self._near_phrases.get((position, word), [])
 
     def single_class(self, key: tuple[str, ...]) -> str | None:
         found = self.latin.get(key)
