@@ -8,18 +8,25 @@ renumbered id each break the chain at a record that verification names.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict
+
+from chipcomply.errors import BadInput
 
 GENESIS = "0" * 64
 
 
 def canonical_json(value: Any) -> str:
-    """One spelling per value: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """One spelling per value: keys sorted, no spaces, UTF-8 as is, floats in shortest
+    round-trip form (orjson's, e.g. ``1e-7``). The audit hashes are computed over this
+    spelling, so it must never change for a stored record."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except orjson.JSONEncodeError as exc:
+        raise BadInput("input", f"cannot be recorded as JSON: {exc}") from None
 
 
 #: Record keys whose stored column already holds canonical JSON, and that column's name.
