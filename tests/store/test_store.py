@@ -127,3 +127,21 @@ def test_unicode_round_trips(store: Store) -> None:
             audit_id=1,
         )
     assert store.row(s.cases, cid)["counterparty"] == "華為"
+
+
+def test_verify_while_appending_never_reports_tampering(store: Store) -> None:
+    _append(store, 3)
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            _append(store, 1)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        results = [store.verify_audit() for _ in range(15)]
+    finally:
+        stop.set()
+        t.join()
+    assert all(r.intact for r in results), [r for r in results if not r.intact][:1]

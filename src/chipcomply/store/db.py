@@ -77,8 +77,14 @@ def _sqlite_engine(url: str) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Writes take the write lock up front; multi-statement reads that must see one
+        # snapshot (audit verification) open a deferred transaction; single-statement reads
+        # run in SQLite's autocommit mode, with no transaction round trip at all.
+        opts = conn.get_execution_options()
+        if opts.get("immediate"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif opts.get("snapshot"):
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -349,6 +355,11 @@ class Store:
 
     def verify_audit(self) -> VerifyResult:
         with self.engine.connect() as conn:
+            # head and rows from one snapshot, so a concurrent append is not "tampering"
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            else:
+                conn.execution_options(snapshot=True)
             head = (
                 conn.execute(sa.select(s.audit_head).where(s.audit_head.c.name == "main"))
                 .mappings()
