@@ -27,6 +27,7 @@ from chipcomply.screening.normalise import Token, tokens_of
 from chipcomply.screening.score import (
     CLASS_FACTOR,
     CONTAIN,
+    CONTAINED_FLOOR,
     GATE_CAP,
     GATE_SIM,
     MAX_MERGE,
@@ -46,7 +47,7 @@ from chipcomply.screening.vocabulary import (
     edit_probes,
 )
 
-MAX_POSTING = 2500  # postings longer than this are only used when nothing rarer exists
+MAX_POSTING = 1000  # postings longer than this are only used when nothing rarer exists
 MIN_DELETE_LEN = 4
 
 
@@ -59,6 +60,7 @@ class IndexedName:
     tokens: tuple[Token, ...]
     weights: tuple[float, ...]  # each token's weight
     weight: float  # summed token weights
+    org: bool  # the name reads as an organisation's (legal form or organisation words)
 
 
 def _deletes(form: str) -> set[str]:
@@ -110,7 +112,8 @@ class NameIndex:
         postings: dict[str, list[int]] = defaultdict(list)
         for n_i, (r_i, text, published, how, toks) in enumerate(staged):
             token_w = tuple(self.weight(t) for t in toks)
-            names.append(IndexedName(r_i, text, published, how, toks, token_w, sum(token_w)))
+            org = looks_like_organisation(toks)
+            names.append(IndexedName(r_i, text, published, how, toks, token_w, sum(token_w), org))
             for name_key in _keys(toks):
                 postings[name_key].append(n_i)
         self.names = tuple(names)
@@ -277,6 +280,10 @@ class NameIndex:
         name_w = self.name_weight
         generic_only = self.generic_only
         contain = CONTAIN
+        # a person's name inside a longer one is lifted to a floor (score.CONTAINED_FLOOR)
+        person = not looks_like_organisation(tokens) and (
+            sum(1 for t in tokens if t.cls == DISTINCTIVE) >= 2
+        )
         for n_i, aq in acc_q.items():
             w_name = name_w[n_i]
             mq = aq if aq < total_q else total_q
@@ -285,6 +292,9 @@ class NameIndex:
             dice = (mq + ml) / (total_q + w_name)
             cover = mq / total_q if total_q <= w_name else ml / w_name
             bound = (1.0 - contain) * dice + contain * (cover if cover < 1.0 else 1.0)
+            if person and n_i in strong and (mq >= 0.9 * total_q or ml >= 0.9 * w_name):
+                lifted = CONTAINED_FLOOR + (1.0 - CONTAINED_FLOOR) * dice
+                bound = lifted if lifted > bound else bound
             if n_i not in strong and n_i not in generic_only and bound > GATE_CAP:
                 bound = GATE_CAP
             if bound >= threshold:
@@ -335,6 +345,7 @@ def best_per_record(
             person_ok,
             listed_weights=entry.weights,
             query_weights=query_w,
+            orgs=(company_like, entry.org),
         )
         if al.score < threshold:
             continue

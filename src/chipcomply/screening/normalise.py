@@ -36,6 +36,7 @@ from chipcomply.screening.transliterate import (
 )
 from chipcomply.screening.vocabulary import (
     DISTINCTIVE,
+    GENERIC,
     LEGAL,
     NUMBER,
     STOP,
@@ -296,9 +297,22 @@ def _han_tokens(run: str, vocab: Vocabulary) -> list[Raw]:
 
 
 def tokenize(name: str, vocab: Vocabulary | None = None) -> tuple[Token, ...]:
-    """The comparable tokens of ``name`` (already checked with :func:`check_name`)."""
+    """The comparable tokens of ``name`` (already checked with :func:`check_name`).
+
+    A person's name written surname first ("PUTIN, Vladimir") is read in the usual order,
+    so that order-sensitive rules (who is whose son) see the same name either way.
+    """
     vocab = vocab or default_vocabulary()
     text = clean(name)
+    if text.count(",") == 1:
+        before, after = text.split(",")
+        first, second = _tokenize(before, vocab), _tokenize(after, vocab)
+        if first and second and not any(t.cls in (LEGAL, GENERIC) for t in first + second):
+            return second + first
+    return _tokenize(text, vocab)
+
+
+def _tokenize(text: str, vocab: Vocabulary) -> tuple[Token, ...]:
     raw: list[Raw] = []
     segs = _segments(text)
     all_words = [w for is_h, s in segs if not is_h for w in _words(s)]

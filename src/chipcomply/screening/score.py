@@ -313,6 +313,31 @@ def _joined_options(
 
 _GATED = (DISTINCTIVE, NUMBER)
 _PATRONYMIC = frozenset({"bin", "ibn", "ben", "bint", "binti", "ould"})
+# Name particles: articles, "son of", "servant of", "father of", nobiliary particles.
+NAME_PARTICLES = _PATRONYMIC | frozenset(
+    {
+        "al",
+        "el",
+        "ul",
+        "ud",
+        "abd",
+        "abdul",
+        "abu",
+        "abou",
+        "de",
+        "da",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "van",
+        "von",
+        "der",
+        "den",
+        "la",
+        "le",
+    }
+)
 
 
 def _contained(
@@ -320,12 +345,10 @@ def _contained(
 ) -> bool:
     """Whether every distinctive word of the shorter name matches in the longer one.
 
-    Only for names of people (neither name has a legal form or organisation words): a
-    person's listed name often carries middle names, patronymics and titles that a query
+    Used for names of people only (neither name has a legal form or organisation words):
+    a person's listed name often carries middle names, patronymics and titles that a query
     leaves out. At least two words must match, one of them a full word (not an initial).
     """
-    if looks_like_organisation(query) or looks_like_organisation(listed):
-        return False
     short = query if query_shorter else listed
     long_ = listed if query_shorter else query
     long_used = {i for p in pairs for i in (p.listed if query_shorter else p.query)}
@@ -345,6 +368,8 @@ def _contained(
         p = best.get(i)
         if p is None:
             return False
+        if tok.form in NAME_PARTICLES:
+            continue  # al, abd, bin …: must be there, but say little about who it is
         if p.how == "initial":
             matched += 1
         elif p.sim >= CONTAINED_SIM:
@@ -385,12 +410,12 @@ def _country_words() -> frozenset[str]:
 
 
 def _country_added(
-    query: Sequence[Token], listed: Sequence[Token], used_q: set[int], used_l: set[int]
+    query: Sequence[Token], listed: Sequence[Token], used_q: set[int], used_l: set[int], org: bool
 ) -> bool:
     """A listed organisation name that adds a country the query lacks (Banco Santander
     Chile against Banco Santander): usually the national subsidiary, another entity. A query
     that adds a country (中国…, "Huawei China") is only giving context and is not discounted."""
-    if not (looks_like_organisation(query) or looks_like_organisation(listed)):
+    if not org:
         return False
     countries = _country_words()
     in_q = [i for i, t in enumerate(query) if t.form in countries]
@@ -415,6 +440,7 @@ def score_tokens(
     person_ok: bool | None = None,
     listed_weights: Sequence[float] | None = None,
     query_weights: Sequence[float] | None = None,
+    orgs: tuple[bool, bool] | None = None,
 ) -> Alignment:
     """Align and score two token sequences.
 
@@ -449,13 +475,18 @@ def score_tokens(
     )
     conflict = min(left_q, left_l) / ((total_q + total_l) / 2.0)
     base *= max(0.0, 1.0 - CONFLICT * conflict)
-    contained = _contained(query, listed, pairs, True) or _contained(query, listed, pairs, False)
+    if orgs is None:
+        orgs = (looks_like_organisation(query), looks_like_organisation(listed))
+    people = not (orgs[0] or orgs[1])
+    contained = people and (
+        _contained(query, listed, pairs, True) or _contained(query, listed, pairs, False)
+    )
     if contained and min(left_q, left_l) == 0:
         # every distinctive word of the shorter (person's) name is in the longer one
         base = max(base, CONTAINED_FLOOR + (1.0 - CONTAINED_FLOOR) * dice)
     if _fathers_differ(query, listed):
         base *= PATRONYMIC_MISMATCH
-    if _country_added(query, listed, used_q, used_l):
+    if _country_added(query, listed, used_q, used_l, not people):
         base *= COUNTRY_ADDED
     distinctive = [i for i, t in enumerate(listed) if t.cls in (DISTINCTIVE, NUMBER)]
     gate = "passed"
