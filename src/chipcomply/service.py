@@ -341,8 +341,10 @@ class Desk:
         self, name: str, country: str | None, output: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any], list[int]]:
         """Drop hits cleared for this counterparty while the list record is unchanged."""
+        if not output.get("hits"):
+            return output, {}, []
         cleared = self.store.active_clearances(party_hash(name, country))
-        if not cleared or not output.get("hits"):
+        if not cleared:
             return output, {}, []
         by_key = {c["record_key"]: c for c in cleared}
         kept: list[dict[str, Any]] = []
@@ -433,9 +435,9 @@ class Desk:
         }
 
     def lists(self) -> dict[str, Any]:
-        from chipcomply.lists import active_lists
+        from chipcomply.screening import get_screener
 
-        act = active_lists()
+        act = get_screener().lists  # the lists screening runs on (merged once, cached)
         return {
             "snapshots": [m.model_dump(mode="json") for m in act.snapshots],
             "ids": act.ids,
