@@ -625,7 +625,8 @@ class Desk:
         out = []
         for c in self.store.rows(s.cases, order=s.cases.c.id.desc(), limit=limit):
             detail = self.case(int(c["id"]))
-            detail.pop("answer", None)
+            for bulky in ("answer", "hits", "input"):  # the list is a summary; GET one for all
+                detail.pop(bulky, None)
             out.append(detail)
         return out
 
