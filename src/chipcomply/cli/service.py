@@ -48,6 +48,12 @@ def serve_cmd(
             markup=False,
             highlight=False,
         )
+    else:
+        console.print(
+            "Sign in with your API key (a new one: chipcomply keys create --role admin)",
+            markup=False,
+            highlight=False,
+        )
     console.print(
         f"Open {url}/login · API docs {url}/docs · health {url}/health",
         markup=False,
