@@ -31,6 +31,7 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("GET", "/api/screen/batch/1/csv", None),
     ("GET", "/api/rules", None),
     ("GET", "/api/lists", None),
+    ("GET", "/api/whoami", None),
     ("POST", "/api/lists/import", None),
     ("POST", "/api/lists/reset", None),
     ("POST", "/api/cases", {"audit_id": 1}),
@@ -511,3 +512,10 @@ def test_list_import_is_admin_only_and_refuses_bad_files(
     r = client.post("/api/lists/reset", headers=admin)
     assert r.status_code == 200 and r.json()["ids"] == before
     assert client.post("/api/lists/reset", headers=analyst).status_code == 403
+
+
+def test_whoami(client: TestClient, keys: dict[str, str]) -> None:
+    for role in ("analyst", "admin", "auditor"):
+        me = client.get("/api/whoami", headers={"Authorization": f"Bearer {keys[role]}"}).json()
+        assert me["role"] == role and me["label"] == f"{role} tester"
+        assert ("audit" in me["permissions"]) == (role != "analyst")

@@ -135,6 +135,18 @@ def screen_batch_csv(
     return PlainTextResponse(desk_of(request).batch_csv(job_id), media_type="text/csv")
 
 
+@router.get("/whoami", tags=["meta"], summary="The caller's key id, role and permissions")
+def whoami(request: Request, who: Principal = Depends(require("cases.read"))) -> dict[str, Any]:
+    from chipcomply.api.auth import PERMISSIONS
+
+    return {
+        "key_id": who.key_id,
+        "role": who.role,
+        "label": who.label,
+        "permissions": sorted(PERMISSIONS[who.role]),
+    }
+
+
 # -- reference --------------------------------------------------------------------------
 
 

@@ -9,10 +9,8 @@ every page also works without JavaScript.
 from __future__ import annotations
 
 import json
-from datetime import date
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -609,10 +607,3 @@ async def keys_post(request: Request, p: Page = page("keys")) -> HTMLResponse:
     desk = desk_of(request)
     new = desk.create_key(p.who, _text(form, "role"), _text(form, "label") or None)
     return render(request, "keys.html", p, nav="keys", keys=desk.store.list_keys(), new=new)
-
-
-def login_url(path: str) -> str:
-    return "/login?next=" + quote(path)
-
-
-__all__ = ["date", "router"]
