@@ -11,6 +11,7 @@ from chipcomply.screening.normalise import Token
 from chipcomply.screening.score import (
     CLASS_FACTOR,
     CONTAIN,
+    CONTAINED_FLOOR,
     COUNTRY_MISMATCH,
     GATE_CAP,
     GATE_SIM,
@@ -20,14 +21,16 @@ from chipcomply.screening.score import (
 from chipcomply.screening.vocabulary import Vocabulary
 
 FORMULA = (
-    "dice = Σ sim·(w_query + w_list) / (W_query + W_list); "
-    "cover_x = Σ sim·w_x / W_x; "
-    f"base = {1 - CONTAIN:.2f}·dice + {CONTAIN:.2f}·min(1.6·dice, cover of the lighter name); "
-    f"capped at {GATE_CAP} unless a distinctive token of each name matches with sim ≥ "
-    f"{GATE_SIM} (a list name of generic words only must be covered ≥ {GENERIC_COVER}); "
-    f"× {COUNTRY_MISMATCH} when the query country is not among the record's countries; "
-    "w = class factor × ln(1 + N/(df + 0.5)) with "
+    "w = class factor × ln(1 + N/(df + 0.5)) ("
     + ", ".join(f"{k} {v}" for k, v in CLASS_FACTOR.items())
+    + "); dice = Σ sim·(w_query + w_list) / (W_query + W_list); "
+    f"base = {1 - CONTAIN:.2f}·dice + {CONTAIN:.2f}·min(1.6·dice, cover of the lighter name), "
+    "× (1 − conflict) for words each side has and the other lacks; people's names wholly "
+    f"inside the other raised to {CONTAINED_FLOOR} + {1 - CONTAINED_FLOOR:.2f}·dice; "
+    f"capped at {GATE_CAP} unless a distinctive token matches with sim ≥ {GATE_SIM} "
+    f"(names of generic words only must be covered ≥ {GENERIC_COVER}); "
+    f"× {COUNTRY_MISMATCH} when the query country is not among the record's countries; "
+    "see chipcomply.screening.score for every rule"
 )
 
 

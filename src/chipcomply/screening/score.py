@@ -1,31 +1,39 @@
 """cc-name-v1: how two token sequences are aligned and scored.
 
-Each token carries a weight: how rare its form is on the lists (inverse document frequency
-over every indexed name) times a class factor, so legal forms and stop words count almost
-nothing and industry and place words little (``CLASS_FACTOR``).
+Weights. Each token weighs ``class factor × ln(1 + N / (df + 0.5))``: how rare its form is
+over the N indexed records, scaled by its class (``CLASS_FACTOR``), so legal forms and stop
+words count almost nothing and industry and place words little.
 
-Alignment pairs query units with list units, where a unit is one token or two or three
-adjacent tokens read as one word (``hua wei`` = ``huawei``, ``van der bilt`` =
-``vanderbilt``). Two units are similar when their forms are equal, or within a small edit
-distance (``token_similarity``); pairs are taken greedily, heaviest first, each token at
-most once.
+Alignment (``align``). Equal tokens are paired first; the rest compete by similarity:
+near-equal tokens (``token_similarity``: one edit in a word of 3+ letters, two in 5+, three
+in 10+; initials 0.6; two numbers in the same place 0.5) and two or three adjacent tokens
+read as one word (``hua wei`` = ``huawei``, ``Siemens AG`` = ``SiemensAG``). Tokens read from
+Chinese characters compare by their characters (``script_adjust``): a Han reading in pinyin
+against Latin letters counts ``PINYIN_SIM``, same pinyin with other characters is only a
+homophone. Each token is used at most once.
 
-With ``W_q`` and ``W_l`` the summed weights of all query and list tokens, and each pair
+Score. With ``W_q``/``W_l`` the summed weights of all query/list tokens and each pair
 contributing ``sim × (w_q + w_l)``::
 
-    dice     = Σ pairs sim·(w_q + w_l) / (W_q + W_l)
-    cover_q  = Σ pairs sim·w_q / W_q          cover_l = Σ pairs sim·w_l / W_l
-    score    = (1 − CONTAIN) · dice + CONTAIN · min(1, cover_short) · dice_floor-guarded
+    dice    = Σ sim·(w_q + w_l) / (W_q + W_l)
+    cover_x = Σ sim·w_x / W_x                         (x = the lighter of the two names)
+    base    = (1 − CONTAIN)·dice + CONTAIN·min(1.6·dice, cover_x)
+    base   ×= 1 − CONFLICT · min(U_q, U_l) / ((W_q + W_l) / 2)
 
-then two rules that keep generic look-alikes out:
+where ``U`` is the weight left unmatched on each side (``CONFLICT_FACTOR``): a substitution,
+both names having what the other lacks, costs; an omission does not. Then, in order:
 
-- **distinctive gate** — if the list name has distinctive tokens and none of them is
-  matched with similarity ≥ ``GATE_SIM``, the score is capped at ``GATE_CAP``;
-  a list name made only of generic words must be covered almost entirely instead
-  (``GENERIC_COVER``).
-- **country qualifier** — when the query gives a country and the record lists countries
-  that do not include it, the score is multiplied by ``COUNTRY_MISMATCH``; it never
-  removes a hit by itself being absent.
+- **containment** — for people's names, when every distinctive word of one name matches
+  in the other (equal or one letter off, at least two words, particles such as al/bin not
+  counted), ``base`` is raised to ``CONTAINED_FLOOR + (1 − CONTAINED_FLOOR)·dice``;
+- **patronymic** — "X bin Y" against "X bin Z" with Y ≠ Z: × ``PATRONYMIC_MISMATCH``;
+- **national subsidiary** — a listed organisation name adding a country: × ``COUNTRY_ADDED``;
+- **distinctive gate** — if a name has distinctive tokens and none matches with
+  similarity ≥ ``GATE_SIM``, the score is capped at ``GATE_CAP``; a name of generic words
+  only must be covered ≥ ``GENERIC_COVER`` on both sides instead;
+- **qualifiers** — × ``COUNTRY_MISMATCH`` when the query's country is not among the
+  record's countries (never a filter); × ``TYPE_MISMATCH`` for an organisation's name
+  against an individual's record.
 
 Every number used is returned in :class:`Alignment` so the explanation can show the sum.
 """
