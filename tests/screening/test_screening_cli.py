@@ -129,6 +129,16 @@ def test_screen_batch_writes_hits_and_an_errors_file(
     assert not out.with_name("out.csv.partial.csv").exists()
 
 
+def test_a_ten_megabyte_name_is_one_bad_row(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("name\nHuawei\n" + "x" * 10_000_000 + "\nSugon\n", encoding="utf-8")
+    summary = batch.screen_file(src, out, workers=1)
+    assert summary.screened == 2 and summary.errors == 1
+    errors = read_csv(out.with_name("out.csv.errors.csv"))
+    assert errors[0]["row"] == "3" and errors[0]["field"] == "name"
+    assert "10,000,000 characters" in errors[0]["problem"]
+
+
 def test_missing_name_column_writes_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

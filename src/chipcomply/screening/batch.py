@@ -84,6 +84,9 @@ def _read_csv(path: Path, field_name: str) -> tuple[list[str], Iterator[Row]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = data.decode("utf-8", errors="surrogateescape")
+    # Read oversized cells whole, so that the row's problem names its field (a 10 MB name
+    # is reported as "name: is 10,000,000 characters long", not as a CSV error).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
