@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+_made: set[Path] = set()
+
 
 def data_home() -> Path:
     explicit = os.environ.get("CHIPCOMPLY_HOME")
@@ -18,5 +20,7 @@ def data_home() -> Path:
     else:
         xdg = os.environ.get("XDG_DATA_HOME")
         base = Path(xdg) / "chipcomply" if xdg else Path.home() / ".local/share/chipcomply"
-    base.mkdir(parents=True, exist_ok=True)
+    if base not in _made:  # hot paths call this per request; create the folder once
+        base.mkdir(parents=True, exist_ok=True)
+        _made.add(base)
     return base

@@ -55,7 +55,9 @@ def main() -> None:
     try:
         app()
     except ChipcomplyError as exc:
-        err_console.print(f"chipcomply: error: {exc.message}", markup=False, highlight=False)
+        err_console.print(
+            f"chipcomply: error: {exc.message}", markup=False, highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -7,6 +7,7 @@ the same snapshots gives byte-identical JSON.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -192,11 +193,17 @@ _lock = threading.Lock()
 _cached: tuple[str, Screener] | None = None
 
 
+@functools.cache
 def _code_fingerprint() -> str:
-    """Hash of the screening code, so a changed algorithm never reuses a stale index."""
+    """Hash of the code and data the pickled index is made of, so a changed algorithm,
+    record model or vocabulary never reuses a stale index. Computed once per process."""
     digest = hashlib.sha256(ALGORITHM.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
+    package = Path(__file__).parent.parent
+    for folder in ("screening", "lists"):
+        for path in sorted((package / folder).rglob("*")):
+            if path.suffix in {".py", ".yaml", ".yml", ".json"} and path.is_file():
+                digest.update(str(path.relative_to(package)).encode() + b"\0")
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
