@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, get_args
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -23,49 +23,17 @@ from chipcomply.api.auth import allowed, desk_of
 from chipcomply.api.errors import ApiError
 from chipcomply.cli.common import parse_document
 from chipcomply.errors import BadInput, ChipcomplyError
+from chipcomply.logic.case import Activity, Purpose, Role
 from chipcomply.service import DECISIONS, Desk, NotFound, Principal
 from chipcomply.web.charts import compare_chart
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "cc_session"
-ACTIVITIES = (
-    "export",
-    "reexport",
-    "transfer",
-    "use",
-    "service",
-    "sell",
-    "buy",
-    "finance",
-    "iaas_compute",
-    "technical_evaluation",
-)
-ROLES = (
-    "end_user",
-    "consignee",
-    "buyer",
-    "intermediate",
-    "forwarder",
-    "iaas_customer",
-    "model_owner",
-    "seller",
-    "exporter",
-)
-PURPOSES = (
-    "ai_training",
-    "inference",
-    "resale",
-    "technical_evaluation",
-    "destructive_testing",
-    "supercomputer",
-    "advanced_node_ic_production",
-    "military",
-    "military_intelligence",
-    "wmd",
-    "servicing",
-    "research",
-    "unknown",
-)
+# The determination form offers exactly the case vocabulary; end_user comes first because
+# it is the party most cases are about.
+ACTIVITIES = get_args(Activity)
+ROLES = ("end_user", *(r for r in get_args(Role) if r != "end_user"))
+PURPOSES = get_args(Purpose)
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
