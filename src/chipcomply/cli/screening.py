@@ -87,10 +87,22 @@ def screen_batch_cmd(
     threshold: float | None = typer.Option(None, "--threshold", help="Minimum score 0–1."),
     workers: int | None = typer.Option(None, "--workers", help="Worker processes (default 2)."),
     restart: bool = typer.Option(False, "--restart", help="Ignore a partial earlier run."),
+    dask: str | None = typer.Option(
+        None,
+        "--dask",
+        metavar="SCHEDULER",
+        help="Screen on a Dask cluster: a scheduler address (tcp://host:8786) or local:N "
+        "for N local workers. OUTPUT may then also be a directory (partitioned Parquet).",
+    ),
 ) -> None:
     """Screen every row of a file with a `name` column (optional `country`, `id`)."""
     _threshold(threshold)
-    get_screener()  # build the index before the progress bar starts
+    if dask is not None:
+        from chipcomply.screening.distributed import parse_scheduler
+
+        parse_scheduler(dask)  # the index is built once the cluster is reached
+    else:
+        get_screener()  # build the index before the progress bar starts
     with Progress(
         TextColumn("screening"),
         BarColumn(),
@@ -107,6 +119,7 @@ def screen_batch_cmd(
             workers=workers,
             restart=restart,
             progress=lambda n: bar.advance(task, n),
+            dask=dask,
         )
     _report(summary, "Screened")
 

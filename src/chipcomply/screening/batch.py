@@ -13,7 +13,13 @@ and problem, and the good rows are still screened. Row numbers count the header 
 as a spreadsheet does.
 
 With more than one worker the index is built once in the parent and the workers are forked
-from it, so they share its memory.
+from it, so they share its memory. With ``dask=SCHEDULER`` the rows are screened on a Dask
+cluster instead (see :mod:`chipcomply.screening.distributed`); the output is the same.
+
+OUTPUT may also be an existing directory (or, on Dask, a path without a file extension):
+the rows are then written as partitioned Parquet, ``part-00000.parquet``,
+``part-00001.parquet`` … of at most ``PART_ROWS`` rows each, in input order, with the same
+columns as a single ``.parquet`` file.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ MATCH_COLUMNS = ("score", "match")
 MAX_HITS = 5
 CHUNK = 256
 ROW_KEY = "_row"
+PART_ROWS = 100_000  # rows per file of a partitioned Parquet output
 
 Row = tuple[int, dict[str, str] | None, str | None, str | None]  # number, cells, field, problem
 
@@ -284,12 +291,48 @@ def _done_rows(path: Path) -> set[int]:
     return done
 
 
-def _finish(partial: Path, output: Path, columns: list[str]) -> None:
+def is_directory_output(output: Path) -> bool:
+    """Whether OUTPUT names a directory of partitioned Parquet rather than one file."""
+    return output.is_dir()
+
+
+def _write_parquet(path: Path, columns: list[str], body: Sequence[Sequence[str]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {c: [r[i] for r in body] for i, c in enumerate(columns)}
+    pq.write_table(pa.table(arrays), path)
+
+
+def _finish_directory(output: Path, columns: list[str], body: list[list[str]]) -> None:
+    """Write ``part-NNNNN.parquet`` files beside OUTPUT, then move them in at once."""
+    import shutil
+
+    staging = output.with_name(f".{output.name}.parts.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for n, start in enumerate(range(0, max(1, len(body)), PART_ROWS)):
+            rows = body[start : start + PART_ROWS]
+            _write_parquet(staging / f"part-{n:05d}.parquet", columns, rows)
+        output.mkdir(parents=True, exist_ok=True)
+        for old in output.glob("part-*.parquet"):
+            old.unlink()
+        for part in sorted(staging.iterdir()):
+            os.replace(part, output / part.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _finish(partial: Path, output: Path, columns: list[str], directory: bool = False) -> None:
     with partial.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         next(reader, None)
         rows = sorted((int(r[0]), r[1:]) for r in reader if r and r[0].isdigit())
     body = [r for _, r in rows]
+    if directory:
+        _finish_directory(output, columns, body)
+        return
     tmp = output.with_name(f".{output.name}.tmp")
     suffix = output.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -302,29 +345,20 @@ def _finish(partial: Path, output: Path, columns: list[str]) -> None:
             sheet.append(r)
         book.save(tmp)
     elif suffix in (".parquet", ".pq"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        arrays = {c: [r[i] for r in body] for i, c in enumerate(columns)}
-        pq.write_table(pa.table(arrays), tmp)
+        _write_parquet(tmp, columns, body)
     else:
         tmp.write_text(_csv_text([columns, *body]), encoding="utf-8", newline="")
     os.replace(tmp, output)
 
 
-def run_table(
+def check_columns(
     input_path: Path,
-    output: Path,
-    *,
+    header: Sequence[str],
     required: Sequence[str],
     optional: Sequence[str],
     added: Sequence[str],
-    settings: dict[str, Any],
-    process: Callable[[Iterator[list[Row]], dict[str, str | None]], Iterator[list[Any]]],
-    restart: bool = False,
-) -> BatchSummary:
-    """Read INPUT, run ``process`` over chunks of rows, write OUTPUT resumably."""
-    header, rows = read_table(input_path)
+) -> dict[str, str | None]:
+    """The input's columns for each wanted name; a missing required column is bad input."""
     cols: dict[str, str | None] = {}
     for want in required:
         col = find_column(header, want)
@@ -337,6 +371,24 @@ def run_table(
     clash = [c for c in added if c in header]
     if clash:
         raise BadInput("INPUT", f"{input_path.name} already has output columns: {', '.join(clash)}")
+    return cols
+
+
+def run_table(
+    input_path: Path,
+    output: Path,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str],
+    added: Sequence[str],
+    settings: dict[str, Any],
+    process: Callable[[Iterator[list[Row]], dict[str, str | None]], Iterator[list[Any]]],
+    restart: bool = False,
+    directory: bool = False,
+) -> BatchSummary:
+    """Read INPUT, run ``process`` over chunks of rows, write OUTPUT resumably."""
+    header, rows = read_table(input_path)
+    cols = check_columns(input_path, header, required, optional, added)
     columns = [*header, *added]
     partial = output.with_name(output.name + ".partial.csv")
     meta_path = output.with_name(output.name + ".partial.json")
@@ -393,7 +445,7 @@ def run_table(
             _append(partial, _csv_text(good))
             summary.screened += len(good)
     all_errors = _done_rows(errors_partial)
-    _finish(partial, output, columns)
+    _finish(partial, output, columns, directory)
     if all_errors:
         _finish_errors(errors_partial, errors_path)
         summary.errors = len(all_errors)
@@ -430,9 +482,18 @@ def screen_file(
     workers: int | None = None,
     restart: bool = False,
     progress: Callable[[int], None] | None = None,
+    dask: str | None = None,
 ) -> BatchSummary:
-    """Screen every row of INPUT into OUTPUT (see the module docstring)."""
+    """Screen every row of INPUT into OUTPUT (see the module docstring).
+
+    ``dask`` is a Dask scheduler address or ``local:N``; the rows are then screened on that
+    cluster (:mod:`chipcomply.screening.distributed`) with the same output.
+    """
     cutoff = check_threshold(threshold, "--threshold")
+    if dask is not None:
+        if workers is not None:
+            raise BadInput("--workers", "give --workers or --dask, not both")
+        return _screen_file_dask(input_path, output, cutoff, dask, restart, progress)
     screener = get_screener()
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if n_workers < 1:
@@ -466,11 +527,49 @@ def screen_file(
             settings=settings,
             process=process,
             restart=restart,
+            directory=is_directory_output(output),
         )
     except ChipcomplyError:
         raise
     except OSError as exc:
         raise BadInput("--output", f"cannot write {output}: {exc.strerror}") from None
+
+
+def _screen_file_dask(
+    input_path: Path,
+    output: Path,
+    cutoff: float,
+    scheduler: str,
+    restart: bool,
+    progress: Callable[[int], None] | None,
+) -> BatchSummary:
+    from chipcomply.screening import distributed
+
+    spec = distributed.parse_scheduler(scheduler)
+    # Refuse a bad input before a cluster is started or anything is written.
+    header, _ = read_table(input_path)
+    check_columns(input_path, header, ("name",), ("country", "id"), HIT_COLUMNS)
+    directory = is_directory_output(output) or (not output.exists() and output.suffix == "")
+    with distributed.dask_client(spec) as client:
+        screener = get_screener()
+        settings = {"threshold": cutoff, "algorithm": ALGORITHM, "lists": screener.list_ids}
+        run = distributed.DaskRun(client, screener, cutoff, progress)
+        try:
+            return run_table(
+                input_path,
+                output,
+                required=("name",),
+                optional=("country", "id"),
+                added=HIT_COLUMNS,
+                settings=settings,
+                process=run,
+                restart=restart,
+                directory=directory,
+            )
+        except ChipcomplyError:
+            raise
+        except OSError as exc:
+            raise BadInput("--output", f"cannot write {output}: {exc.strerror}") from None
 
 
 def match_file(
