@@ -472,6 +472,39 @@ class Desk:
         self._record(who, "lists_reset", {"family": family}, {"ids": out["ids"]}, lists=out["ids"])
         return out
 
+    # -- list updates -----------------------------------------------------------------
+
+    def update_lists(
+        self,
+        who: Principal,
+        sources: list[str] | None = None,
+        as_of: date | None = None,
+        fmt: str | None = None,
+    ) -> dict[str, Any]:
+        """Fetch, check, diff and activate new list editions (see ``chipcomply.lists.update``).
+
+        Recorded in the audit trail whether it succeeds or is refused, with the snapshot ids
+        before and after, so every later answer can be traced to the lists it used.
+        """
+        from chipcomply.lists import SnapshotStore
+        from chipcomply.lists.update import update
+
+        inp = {
+            "from": list(sources) if sources else "official downloads",
+            "as_of": as_of.isoformat() if as_of else None,
+            "format": fmt,
+        }
+        try:
+            result = update(sources or None, today=self.today(), as_of=as_of, fmt=fmt)
+        except ChipcomplyError as exc:
+            ids = SnapshotStore().active_ids()
+            out = {"status": "refused", "error": exc.message, "active": ids}
+            self._record(who, "lists_update", inp, out, lists=ids)
+            raise
+        out = result.as_dict()
+        self._record(who, "lists_update", inp, out, lists=result.after)
+        return out
+
     def catalog_names(self) -> list[str]:
         return [r.display_name for r in default_catalog().records]
 

@@ -1,4 +1,4 @@
-"""CLI commands for the restricted-party lists: show, import, reset."""
+"""CLI commands for the restricted-party lists: show, import, reset, update."""
 
 from __future__ import annotations
 
@@ -85,9 +85,92 @@ def reset_cmd(
     console.print("Using the bundled list editions" + (f" for {family}." if family else "."))
 
 
+def update_cmd(
+    sources: list[str] | None = typer.Option(
+        None,
+        "--from",
+        metavar="URL_OR_FILE",
+        help="A list file or URL instead of the official downloads (repeat for several "
+        "lists, one per family).",
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Publication date YYYY-MM-DD for files that state none."
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help=f"One of {', '.join(FORMATS)} (guessed when omitted)."
+    ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Database for the audit record (default $CHIPCOMPLY_DB or the data home).",
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Fetch the official CSL and OFAC files (or --from), check, diff and switch to them.
+
+    A file that fails its manifest, a truncated download or no network leaves the lists in
+    use unchanged; the message says why.
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise BadInput("--format", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    day = parse_day(as_of)
+    try:
+        from chipcomply.service import SYSTEM, get_desk
+    except ImportError:  # without the service extra there is no audit trail to write to
+        from datetime import date
+
+        from chipcomply.lists.update import update
+
+        out = update(sources or None, today=date.today(), as_of=day, fmt=fmt).as_dict()
+    else:
+        out = get_desk(db).update_lists(SYSTEM, sources or None, day, fmt)
+    if json_out:
+        print_json(out)
+        return
+    print_update(out)
+
+
+def print_update(out: dict[str, object]) -> None:
+    """The human summary of a list update (also used by `chipcomply monitor`)."""
+    sources = out["sources"]
+    assert isinstance(sources, list)
+    if out["status"] == "current":
+        console.print("The lists are already current.", markup=False)
+    else:
+        console.print("Lists updated:", markup=False)
+    for src in sources:
+        console.print(
+            f"  {src['family']}: {src['snapshot']} ({src['entries']:,} entries, as of "
+            f"{src['as_of']}, {src['status']}) from {src['from']}",
+            markup=False,
+            highlight=False,
+        )
+    counts = out["records"]
+    assert isinstance(counts, dict)
+    line = (
+        f"Record changes: {counts['added']:,} added, {counts['removed']:,} removed, "
+        f"{counts['changed']:,} changed, {counts['unchanged']:,} unchanged."
+    )
+    console.print(line, markup=False)
+    for mark, key in (("+", "added"), ("-", "removed"), ("~", "changed")):
+        items = out[key]
+        assert isinstance(items, list)
+        for item in items[:10]:
+            fields = f"  ({', '.join(item['fields'])})" if item.get("fields") else ""
+            console.print(
+                f"  {mark} {item['uid']}  {item['name']}{fields}", markup=False, highlight=False
+            )
+        n = int(counts[key])
+        if n > 10:
+            console.print(f"    … {n - 10:,} more {key}", markup=False)
+    if out.get("diff_file"):
+        console.print(f"Full diff: {out['diff_file']}", markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     lists_app = typer.Typer(help="Restricted-party list snapshots.", no_args_is_help=True)
     lists_app.command("show")(show_cmd)
     lists_app.command("import")(import_cmd)
     lists_app.command("reset")(reset_cmd)
+    lists_app.command("update")(update_cmd)
     app.add_typer(lists_app, name="lists")

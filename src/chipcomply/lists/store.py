@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -177,6 +178,19 @@ def bundled_snapshots() -> list[Snapshot]:
     return [_bundled(*b) for b in BUNDLED]
 
 
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class SnapshotStore:
     """Imported snapshots under ``<data home>/lists`` and which one is active per family."""
 
@@ -216,29 +230,90 @@ class SnapshotStore:
 
         On refusal nothing is written and the previously active snapshot stays in use.
         """
+        parsed = self.read_checked(path, fmt, as_of)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        meta = self.stage(parsed, sha, path.name)
+        self.activate({meta.family: meta.id})
+        return meta
+
+    def read_checked(
+        self, path: Path, fmt: str | None = None, as_of: date | None = None, name: str = ""
+    ) -> ParsedList:
+        """Parse ``path`` and check it against its family's manifest; refuse it otherwise."""
+        shown = name or path.name
         try:
             parsed = parse_file(path, fmt, as_of)
         except DataError as exc:
-            msg = f"refused {path.name}: {exc.message}; the active list is unchanged"
+            msg = f"refused {shown}: {exc.message}; the active list is unchanged"
             raise DataError(msg) from None
         problems = validate(parsed)
         if problems:
             raise DataError(
-                f"refused {path.name} as a {parsed.family} snapshot: "
+                f"refused {shown} as a {parsed.family} snapshot: "
                 + "; ".join(problems)
                 + "; the active list is unchanged"
             )
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        meta = _meta(parsed, sha, path.name, "imported")
-        folder = self.root / "snapshots" / meta.id
-        payload = [r.model_dump(mode="json", exclude_none=True) for r in parsed.records]
-        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        self._write_atomic(folder / "records.json.gz", gzip.compress(body, mtime=0))
-        self._write_atomic(folder / "meta.json", meta.model_dump_json(indent=2).encode("utf-8"))
-        active = self._active_ids()
-        active[meta.family] = meta.id
-        self._write_atomic(self._active_file, json.dumps(active, indent=2).encode("utf-8"))
+        return parsed
+
+    def stage(self, parsed: ParsedList, sha256: str, file: str) -> SnapshotMeta:
+        """Store a checked snapshot under its id, without activating it.
+
+        The files are written into a staging folder that is renamed into place in one step,
+        so ``snapshots/<id>`` is either complete or absent. A snapshot already stored under
+        the same id (same family, as-of date and file content) is kept as it is.
+        """
+        meta = _meta(parsed, sha256, file, "imported")
+        snapshots = self.root / "snapshots"
+        final = snapshots / meta.id
+        if (final / "meta.json").is_file() and (final / "records.json.gz").is_file():
+            return SnapshotMeta.model_validate_json((final / "meta.json").read_bytes())
+        snapshots.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=snapshots, prefix=f".staging-{meta.id}-"))
+        try:
+            payload = [r.model_dump(mode="json", exclude_none=True) for r in parsed.records]
+            body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+            self._write_atomic(staging / "records.json.gz", gzip.compress(body, mtime=0))
+            self._write_atomic(
+                staging / "meta.json", meta.model_dump_json(indent=2).encode("utf-8")
+            )
+            if final.exists():  # an incomplete folder from an older version: replace it
+                shutil.rmtree(final)
+            os.rename(staging, final)
+            _fsync_dir(snapshots)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         return meta
+
+    def activate(self, ids: dict[str, str]) -> dict[str, str]:
+        """Make stored snapshots active, all families in one atomic write of the pointer."""
+        for snapshot_id in ids.values():
+            if snapshot_id not in bundled_ids().values():
+                folder = self.root / "snapshots" / snapshot_id
+                if not (folder / "meta.json").is_file():
+                    raise DataError(f"snapshot {snapshot_id} is not stored; cannot activate it")
+        active = self._active_ids()
+        active.update(ids)
+        self._write_atomic(self._active_file, json.dumps(active, indent=2).encode("utf-8"))
+        return self.active_ids()
+
+    def stored_ids(self) -> list[str]:
+        """Every snapshot kept under the data home (old ones are never deleted)."""
+        folder = self.root / "snapshots"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if (p / "meta.json").is_file())
+
+    def snapshot(self, snapshot_id: str) -> Snapshot:
+        """A bundled or stored snapshot by id."""
+        for name, fmt, family, as_of in BUNDLED:
+            if bundled_ids()[family] == snapshot_id:
+                return _bundled(name, fmt, family, as_of)
+        return self.load(snapshot_id)
+
+    def lists_for(self, ids: dict[str, str]) -> ActiveLists:
+        """The merged records of the given snapshots (e.g. an earlier active set)."""
+        return combine([self.snapshot(i) for _, i in sorted(ids.items())])
 
     def load(self, snapshot_id: str) -> Snapshot:
         folder = self.root / "snapshots" / snapshot_id
