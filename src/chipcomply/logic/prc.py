@@ -9,6 +9,7 @@ items against the 2023-25 critical-mineral export controls, each with its suspen
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -67,14 +68,13 @@ def _fold(text: str) -> str:
 def name_matcher() -> Callable[[str, str], float]:
     """The screening engine's pairwise matcher; a folded exact comparison if it is unavailable."""
     try:
-        from chipcomply.screening import match_names
+        from chipcomply.screening.api import get_screener
     except ImportError:
         return lambda a, b: 1.0 if _fold(a) == _fold(b) else 0.0
 
-    def score(a: str, b: str) -> float:
-        return float(match_names(a, b).score)
-
-    return score
+    # One screener for the whole determination: each party meets every PRC-list name, and
+    # only scores at or above PRC_MATCH_SCORE count, so the cheap pre-check may skip pairs.
+    return functools.partial(get_screener().match_score, floor=PRC_MATCH_SCORE)
 
 
 def _prc_parties(ctx: Ctx) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
 
 from chipcomply.errors import BadInput
 from chipcomply.lists.countries import check_country
@@ -27,7 +28,7 @@ from chipcomply.screening.explain import Explanation, explain
 from chipcomply.screening.index import Match, NameIndex, best_per_record
 from chipcomply.screening.normalise import Token, check_name, tokens_of
 from chipcomply.screening.score import ALGORITHM, DEFAULT_THRESHOLD, score_tokens
-from chipcomply.screening.vocabulary import Vocabulary, default_vocabulary
+from chipcomply.screening.vocabulary import LEGAL, STOP, Vocabulary, default_vocabulary
 
 SCHEMAS = ("Person", "Company", "Organization", "LegalEntity", "Vessel")
 
@@ -81,6 +82,23 @@ def _query_tokens(name: str, field: str) -> tuple[Token, ...]:
     if not tokens:
         raise BadInput(field, f"{name!r} has no letters or digits to compare")
     return tokens
+
+
+PREFILTER_FLOOR = 0.8
+
+
+def _content_forms(tokens: tuple[Token, ...]) -> set[str]:
+    forms = {t.form for t in tokens if t.cls not in (LEGAL, STOP)}
+    if len(forms) > 1:
+        forms.add("".join(t.form for t in tokens if t.cls not in (LEGAL, STOP)))
+    return forms
+
+
+def _may_align(left: tuple[Token, ...], right: tuple[Token, ...]) -> bool:
+    lf, rf = _content_forms(left), _content_forms(right)
+    if lf & rf:
+        return True
+    return any(fuzz.ratio(a, b) >= 70 for a in lf for b in rf)
 
 
 class Screener:
@@ -162,6 +180,21 @@ class Screener:
             explanation=exp,
             record=rec,
         )
+
+    def match_score(self, left: str, right: str, floor: float = DEFAULT_THRESHOLD) -> float:
+        """The cc-name-v1 score of two names without an explanation, for callers that
+        compare one name with many short-list names and keep only scores at or above
+        ``floor``.
+
+        When ``floor`` is 0.8 or more, a pair whose content words share no form at 0.7
+        similarity or better (joined forms included) is scored 0 without alignment: such
+        pairs stay far below the floor (the highest seen over the PRC lists and the labelled
+        sets was 0.75), because the gate needs a matching distinctive word."""
+        lt = _query_tokens(left, "left")
+        rt = _query_tokens(right, "right")
+        if floor >= PREFILTER_FLOOR and not _may_align(lt, rt):
+            return 0.0
+        return float(score_tokens(lt, rt, self.index.weight).score)
 
     def match(
         self,
@@ -265,6 +298,11 @@ def get_screener(store: SnapshotStore | None = None) -> Screener:
 def screen(name: str, country: str | None = None, threshold: float | None = None) -> ScreenResult:
     """Screen one name against the active lists (see :class:`ScreenResult`)."""
     return get_screener().screen(name, country=country, threshold=threshold)
+
+
+def match_score(left: str, right: str, floor: float = DEFAULT_THRESHOLD) -> float:
+    """The cc-name-v1 score of two names without an explanation (see Screener.match_score)."""
+    return get_screener().match_score(left, right, floor)
 
 
 def match_names(
