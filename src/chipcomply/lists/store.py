@@ -178,6 +178,10 @@ def bundled_snapshots() -> list[Snapshot]:
     return [_bundled(*b) for b in BUNDLED]
 
 
+_LOADED: dict[tuple[str, str], Snapshot] = {}
+_LOADED_MAX = 4
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -283,6 +287,7 @@ class SnapshotStore:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        _LOADED[(str(self.root), meta.id)] = Snapshot(meta, tuple(parsed.records))
         return meta
 
     def activate(self, ids: dict[str, str]) -> dict[str, str]:
@@ -316,6 +321,18 @@ class SnapshotStore:
         return combine([self.snapshot(i) for _, i in sorted(ids.items())])
 
     def load(self, snapshot_id: str) -> Snapshot:
+        """A stored snapshot (read once per process: a snapshot never changes under its id)."""
+        key = (str(self.root), snapshot_id)
+        hit = _LOADED.get(key)
+        if hit is not None:
+            return hit
+        snap = self._load(snapshot_id)
+        while len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = snap
+        return snap
+
+    def _load(self, snapshot_id: str) -> Snapshot:
         folder = self.root / "snapshots" / snapshot_id
         try:
             meta = SnapshotMeta.model_validate_json((folder / "meta.json").read_bytes())

@@ -103,7 +103,7 @@ def _content_sha(path: Path) -> str:
     return outer.hexdigest()
 
 
-def _read(got: Fetched, fmt: str | None, as_of: date | None, today: date) -> tuple[ParsedList, str]:
+def _read(got: Fetched, fmt: str | None, as_of: date | None, today: date) -> ParsedList:
     try:
         parsed = parse_file(got.path, fmt, as_of)
     except DataError as exc:
@@ -119,7 +119,7 @@ def _read(got: Fetched, fmt: str | None, as_of: date | None, today: date) -> tup
             + "; ".join(problems)
             + "; the active lists are unchanged"
         )
-    return parsed, _content_sha(got.path)
+    return parsed
 
 
 def update(
@@ -140,6 +140,8 @@ def update(
     before = combine(before_snaps)
     parsed_by_family: dict[str, tuple[ParsedList, str, Fetched]] = {}
     with tempfile.TemporaryDirectory(prefix="chipcomply-update-") as tmp:
+        in_use = {s.meta.sha256: s for s in before_snaps}
+        kept: dict[str, tuple[Snapshot, Fetched]] = {}
         for i, source in enumerate(wanted):
             try:
                 got = fetch(source, Path(tmp) / str(i), official=official)
@@ -149,9 +151,20 @@ def update(
                 raise DataError(
                     f"cannot stage {source} ({exc.strerror}); the active lists are unchanged"
                 ) from None
-            parsed, sha = _read(got, fmt, as_of, today)
-            if parsed.family in parsed_by_family:
-                other = parsed_by_family[parsed.family][2].origin
+            sha = _content_sha(got.path)
+            same = in_use.get(sha) if fmt is None and as_of is None else None
+            if same is not None:  # byte for byte the edition in use: nothing to read
+                fam = same.meta.family
+                if fam in kept or fam in parsed_by_family:
+                    raise BadInput(
+                        "--from", f"{source} is a second {fam} edition; give one per list"
+                    )
+                kept[fam] = (same, got)
+                continue
+            parsed = _read(got, fmt, as_of, today)
+            if parsed.family in parsed_by_family or parsed.family in kept:
+                first = parsed_by_family.get(parsed.family)
+                other = first[2].origin if first else kept[parsed.family][1].origin
                 raise BadInput(
                     "--from",
                     f"{other} and {source} are both {parsed.family} editions; give one per list",
@@ -185,6 +198,9 @@ def update(
                         "the active lists are unchanged"
                     ) from None
             results.append(SourceResult(got.origin, fam, meta.id, status, meta.as_of, meta.total))
+        for fam, (snap, got) in kept.items():
+            m = snap.meta
+            results.append(SourceResult(got.origin, fam, m.id, "active", m.as_of, m.total))
     ids = {fam: m.id for fam, m in metas.items()}
     if any(before.ids.get(f) != i for f, i in ids.items()):
         try:
