@@ -11,6 +11,7 @@ rulebook, list snapshot and engine versions, so ``replay`` can recompute it byte
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import hashlib
 import io
@@ -213,6 +214,7 @@ class Desk:
         self._replay_books: dict[str, RuleBook] = {}
         self._jobs_lock = threading.Lock()
         self._auth_cache: dict[str, tuple[float, Principal]] = {}
+        self._last_diff: Any = None  # the record diff of the last list update
 
     # -- clock and data ---------------------------------------------------------------
 
@@ -472,7 +474,7 @@ class Desk:
         self._record(who, "lists_reset", {"family": family}, {"ids": out["ids"]}, lists=out["ids"])
         return out
 
-    # -- list updates -----------------------------------------------------------------
+    # -- list updates and monitoring ---------------------------------------------------
 
     def update_lists(
         self,
@@ -503,7 +505,396 @@ class Desk:
             raise
         out = result.as_dict()
         self._record(who, "lists_update", inp, out, lists=result.after)
+        self._last_diff = result.diff
         return out
+
+    def enrol(self, who: Principal, path: Path, origin: str = "file") -> dict[str, Any]:
+        """Store the counterparties of a batch file (``name`` column, optional ``country``,
+        ``id``) for monitoring. Bad rows are skipped and counted, as in ``screen-batch``."""
+        rows, bad, first = _party_rows_from_file(path, origin, self.now_iso())
+        from chipcomply.store import monitor as mon
+
+        with self.store.begin() as conn:
+            added = mon.add_parties(conn, rows)
+        out = {
+            "file": str(path),
+            "rows": len(rows) + bad,
+            "added": added,
+            "known": len({r["party_hash"] for r in rows}) - added,
+            "bad_rows": bad,
+            "first_bad_row": first,
+        }
+        self._record(who, "monitor_enrol", {"file": path.name}, out)
+        return out
+
+    def monitor(
+        self,
+        who: Principal,
+        *,
+        sources: list[str] | None = None,
+        update: bool = True,
+        full: bool = False,
+        threshold: float | None = None,
+        as_of: date | None = None,
+        workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Any]:
+        """List update + re-screen of every stored counterparty, in one audited run.
+
+        New and changed list records are screened against every stored counterparty, the
+        rest only where a list change could reach it (``chipcomply.lists.delta``); new
+        counterparties (cases and desk batches since the last run, files enrolled) are
+        screened in full. Alerts are then opened and closed from the stored hits and the
+        good-guy list (``chipcomply.lists.alerts``). Returns the run's summary.
+        """
+        from chipcomply.screening.api import check_threshold
+        from chipcomply.store import monitor as mon
+
+        cutoff = check_threshold(threshold, "--threshold")
+        started = self.now_iso()
+        stale = (self.now() - timedelta(hours=MONITOR_STALE_HOURS)).astimezone(UTC).isoformat()
+        try:
+            run_id = mon.start_run(self.store, started, cutoff, stale)
+        except ValueError as exc:
+            raise DataError(f"{exc}; try again when it has finished") from None
+        try:
+            return self._monitor_run(
+                who, run_id, started, cutoff, sources, update, full, as_of, workers, progress
+            )
+        except BaseException as exc:
+            msg = (
+                exc.message if isinstance(exc, ChipcomplyError) else f"{type(exc).__name__}: {exc}"
+            )
+            mon.fail_run(self.store, run_id, self.now_iso(), msg)
+            if isinstance(exc, ChipcomplyError):
+                self._record(
+                    who,
+                    "monitor_run",
+                    {"run": run_id, "from": sources, "update": update, "full": full},
+                    {"status": "failed", "run": run_id, "error": msg},
+                )
+            raise
+
+    def _monitor_run(
+        self,
+        who: Principal,
+        run_id: int,
+        started: str,
+        cutoff: float,
+        sources: list[str] | None,
+        update: bool,
+        full: bool,
+        as_of: date | None,
+        workers: int | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> dict[str, Any]:
+        from chipcomply.lists import SnapshotStore
+        from chipcomply.lists import delta as dl
+        from chipcomply.lists.alerts import reconcile
+        from chipcomply.lists.diff import ListDiff, diff_lists, record_hash
+        from chipcomply.screening import get_screener
+        from chipcomply.screening.index import NameIndex
+        from chipcomply.store import monitor as mon
+
+        clock = time.perf_counter()
+        timings: dict[str, float] = {}
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[name] = round(now - clock, 3)
+            clock = now
+
+        prev = mon.last_done_run(self.store)
+        before = None
+        in_use = json.loads(prev["lists_after"]) if prev and prev["lists_after"] else None
+        if update and not full and in_use == SnapshotStore().active_ids():
+            before = get_screener()  # in memory in a long-lived process, else cached
+        upd = self.update_lists(who, sources, as_of) if update else None
+        lap("update")
+        harvested, cases_seen, batches_seen = self._harvest(prev)
+        lap("harvest")
+        screener = get_screener()
+        new_lists = screener.lists
+        lists_key = new_lists.key
+        engine = dl.engine_key(cutoff)
+        lap("index")
+        rows = mon.parties(self.store)
+        old_ids: dict[str, str] | None = None
+        note = ""
+        if prev is not None and prev["lists_key"] and prev["lists_after"]:
+            old_ids = json.loads(prev["lists_after"])
+        same_lists = prev is not None and prev["lists_key"] == lists_key
+        diff: ListDiff | None = None
+        plan = dl.Plan(screener.index, cutoff)
+        todo: list[dl.Party] = []
+        current_ids: set[int] = set()
+        for r in rows:
+            current = (
+                not full
+                and prev is not None
+                and r["lists_key"] == prev["lists_key"]
+                and r["engine_key"] == engine
+            )
+            if current and same_lists:
+                current_ids.add(int(r["id"]))
+                continue  # screened against exactly these lists already
+            todo.append(
+                dl.Party(
+                    int(r["id"]),
+                    str(r["name"]),
+                    r["country"],
+                    frozenset(r["band"]),
+                    float(r["margin"] or 0.0),
+                    current,
+                )
+            )
+        if any(p.current for p in todo) and old_ids is not None:
+            try:
+                old_lists = SnapshotStore().lists_for(old_ids)
+            except ChipcomplyError as exc:
+                note = f"previous lists unavailable ({exc.message}); re-screened in full"
+                todo = [dataclasses.replace(p, current=False) for p in todo]
+            else:
+                last = self._last_diff
+                if last is not None and (last.before, last.after) == (old_ids, new_lists.ids):
+                    diff = last  # computed by the update a moment ago
+                else:
+                    diff = diff_lists(old_lists, new_lists)
+                band = set().union(*(p.band for p in todo if p.current))
+                # the index of the lists in use before the update, when it is at hand
+                if before is not None and before.lists.ids == old_lists.ids:
+                    old_index = before.index
+                else:
+                    old_index = NameIndex(old_lists.records)
+                plan = dl.delta_plan(
+                    screener.index, cutoff, old_index, old_lists.records, diff, band
+                )
+                del old_index
+        before = None
+        lap("plan")
+        total = len(todo)
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, total)
+
+        results = dl.screen_parties(plan, todo, workers=workers, progress=step)
+        lap("screen")
+        by_id = {int(r["id"]): r for r in rows}
+        changed: dict[int, list[dict[str, Any]]] = {}
+        keys: dict[int, dict[str, Any]] = {}
+        modes: dict[str, int] = {}
+        why: dict[str, int] = {}
+        errors: list[dict[str, Any]] = []
+        now = self.now_iso()
+        for res in results:
+            modes[res.mode] = modes.get(res.mode, 0) + 1
+            if res.mode == "error":
+                errors.append({"counterparty": res.id, "error": res.why})
+                continue
+            if res.mode == "full" and res.why:
+                why[res.why] = why.get(res.why, 0) + 1
+            new_rows = sorted(
+                (
+                    {
+                        "record_uid": f.uid,
+                        "score": f.score,
+                        "matched_name": f.matched_name,
+                        "hit": f.uid in res.hits,
+                    }
+                    for f in res.band.values()
+                ),
+                key=lambda x: str(x["record_uid"]),
+            )
+            if new_rows != by_id[res.id]["matches"]:
+                changed[res.id] = new_rows
+            keys[res.id] = {
+                "lists_key": lists_key,
+                "engine_key": engine,
+                "margin": res.margin,
+                "screened_at": now,
+            }
+        with self.store.begin() as conn:
+            mon.write_matches(conn, changed, keys)
+        lap("store matches")
+
+        first_seen = {int(r["id"]) for r in rows if r["lists_key"] is None}
+        records = {r.uid: r for r in new_lists.records}
+        hashes: dict[str, str] = dict(diff.new_hashes) if diff else {}
+
+        def rec_hash(rec: Any) -> str:
+            h = hashes.get(rec.uid)
+            if h is None:
+                h = hashes[rec.uid] = record_hash(rec)
+            return h
+
+        def snapshot_of(rec: Any) -> str:
+            return str(new_lists.winner.get(rec.source_code, rec.snapshot or ""))
+
+        plan_alerts = reconcile(
+            mon.stored_hits(self.store),
+            mon.open_alerts(self.store),
+            mon.active_clearances(self.store),
+            {int(r["id"]): str(r["party_hash"]) for r in rows},
+            records,
+            rec_hash,
+            snapshot_of,
+            diff=diff,
+            first_seen=first_seen,
+            run=run_id,
+            now=now,
+        )
+        lap("reconcile")
+
+        def party(cid: int) -> dict[str, Any]:
+            r = by_id[cid]
+            return {
+                "id": cid,
+                "name": r["name"],
+                "country": r["country"],
+                "external_id": r["external_id"],
+            }
+
+        new_alerts = [
+            {
+                "counterparty": party(a["counterparty_id"]),
+                "record": {
+                    "uid": a["record_uid"],
+                    "name": a["list_name"],
+                    "source": a["source"],
+                    "entity_number": a["entity_number"],
+                    "snapshot": a["snapshot_id"],
+                },
+                "matched_name": a["matched_name"],
+                "score": a["score"],
+                "reason": a["open_reason"],
+            }
+            for a in plan_alerts.opens
+        ]
+        closed_alerts = [
+            {
+                "alert": a["id"],
+                "counterparty": party(int(a["counterparty_id"])),
+                "record": {
+                    "uid": a["record_uid"],
+                    "name": a["list_name"],
+                    "source": a["source"],
+                    "entity_number": a["entity_number"],
+                },
+                "reason": reason,
+            }
+            for a, reason in plan_alerts.closes
+        ]
+        open_before = len(mon.open_alerts(self.store))
+        summary: dict[str, Any] = {
+            "run": run_id,
+            "status": "done",
+            "started_at": started,
+            "threshold": cutoff,
+            "update": upd,
+            "lists": {"before": old_ids, "after": new_lists.ids},
+            "records": diff.counts() if diff else None,
+            "counterparties": {
+                "stored": len(rows),
+                "enrolled_now": harvested,
+                "unchanged": len(current_ids),
+                "screened_delta": modes.get("delta", 0),
+                "screened_full": modes.get("full", 0),
+                "errors": modes.get("error", 0),
+            },
+            "full_rescreen_reasons": dict(sorted(why.items())),
+            "weights": plan.shift.as_dict() if plan.shift else None,
+            "alerts": {
+                "opened": len(plan_alerts.opens),
+                "closed": len(plan_alerts.closes),
+                "open": open_before + len(plan_alerts.opens) - len(plan_alerts.closes),
+                "suppressed_by_clearances": plan_alerts.suppressed,
+                "clearances_invalidated": len(plan_alerts.revoke),
+            },
+            "new_alerts": new_alerts,
+            "closed_alerts": closed_alerts,
+            "errors": errors[:50],
+            "note": note or None,
+        }
+
+        def write(conn: Any, row: dict[str, Any]) -> None:
+            at = row["created_at"]
+            ids = mon.open_alert_rows(conn, plan_alerts.opens)
+            for alert, new_id in zip(new_alerts, ids, strict=True):
+                alert["alert"] = new_id
+            mon.close_alerts(conn, [(a["id"], r) for a, r in plan_alerts.closes], at, run_id)
+            mon.refresh_alerts(conn, plan_alerts.refreshes)
+            mon.revoke_clearances(conn, [c["id"] for c in plan_alerts.revoke], at)
+            mon.finish_run(
+                conn,
+                run_id,
+                status="done",
+                finished_at=at,
+                lists_before=json.dumps(old_ids) if old_ids else None,
+                lists_after=json.dumps(new_lists.ids),
+                lists_key=lists_key,
+                engine_key=engine,
+                cases_seen=cases_seen,
+                batches_seen=batches_seen,
+                audit_id=row["id"],
+            )
+
+        inp = {
+            "run": run_id,
+            "from": sources,
+            "update": update,
+            "full": full,
+            "threshold": cutoff,
+        }
+        record = self._record(who, "monitor_run", inp, summary, lists=new_lists.ids, extra=write)
+        lap("write alerts")
+        summary["audit_id"] = record["id"]
+        summary["timings"] = timings
+        with self.store.begin() as conn:
+            mon.finish_run(conn, run_id, summary=summary)
+        return summary
+
+    def _harvest(self, prev: dict[str, Any] | None) -> tuple[int, int, int]:
+        """Counterparties of the cases and desk batches since the last monitor run."""
+        from chipcomply.store import monitor as mon
+
+        cases_seen = int(prev["cases_seen"]) if prev else 0
+        batches_seen = int(prev["batches_seen"]) if prev else 0
+        now = self.now_iso()
+        rows: list[dict[str, Any]] = []
+        for c in mon.cases_after(self.store, cases_seen):
+            cases_seen = int(c["id"])
+            row = _party_row(c["counterparty"], c["country"], None, "case", f"case {c['id']}", now)
+            if row is not None:
+                rows.append(row)
+        for b in mon.batches_after(self.store, batches_seen):
+            if b["status"] == "running":
+                break  # its rows are taken in once it is done
+            batches_seen = int(b["id"])
+            if b["status"] != "done" or not b["result_json"]:
+                continue
+            for r in json.loads(b["result_json"]).get("rows", []):
+                row = _party_row(
+                    r.get("name"), r.get("country"), r.get("id"), "batch", f"batch {b['id']}", now
+                )
+                if row is not None:
+                    rows.append(row)
+        added = 0
+        if rows:
+            with self.store.begin() as conn:
+                added = mon.add_parties(conn, rows)
+        return added, cases_seen, batches_seen
+
+    def monitor_alerts(
+        self, state: str | None = "open", limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        from chipcomply.store import monitor as mon
+
+        return mon.alerts(self.store, state, limit)
 
     def catalog_names(self) -> list[str]:
         return [r.display_name for r in default_catalog().records]
@@ -1119,6 +1510,80 @@ def parse_batch_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     if len(set(header)) != len(header):
         raise BadInput("file line 1", "repeated column names")
     return header, rows
+
+
+#: A monitor run still marked running after this long is taken for a dead process.
+MONITOR_STALE_HOURS = 6
+
+
+def _party_row(
+    name: Any, country: Any, external_id: Any, origin: str, ref: str, now: str
+) -> dict[str, Any] | None:
+    """A counterparties row, or None for a name or country that cannot be screened."""
+    from chipcomply.lists.countries import check_country
+    from chipcomply.screening.normalise import check_name
+
+    if not isinstance(name, str) or not name.strip():
+        return None
+    try:
+        name = check_name(name, "name")
+        cc = check_country(country if isinstance(country, str) else None, "country")
+    except BadInput:
+        return None
+    ext = str(external_id)[:200] if external_id not in (None, "") else None
+    return {
+        "party_hash": party_hash(name, cc),
+        "name": name,
+        "country": cc,
+        "external_id": ext,
+        "origin": origin,
+        "origin_ref": ref[:500],
+        "created_at": now,
+    }
+
+
+def _party_rows_from_file(
+    path: Path, origin: str, now: str
+) -> tuple[list[dict[str, Any]], int, str | None]:
+    """Counterparty rows of a batch file; bad rows are counted, the first one named."""
+    from chipcomply.lists.countries import check_country
+    from chipcomply.screening.batch import find_column, read_table
+    from chipcomply.screening.normalise import check_name
+
+    header, table = read_table(path, "--enrol")
+    name_col = find_column(header, "name")
+    if name_col is None:
+        shown = ", ".join(header) or "none"
+        raise BadInput("--enrol", f"{path.name} has no 'name' column (columns: {shown})")
+    country_col = find_column(header, "country")
+    id_col = find_column(header, "id")
+    rows: list[dict[str, Any]] = []
+    bad = 0
+    first: str | None = None
+    for number, cells, fld, problem in table:
+        try:
+            if cells is None:
+                raise BadInput(fld or "row", problem or "unreadable")
+            name = check_name(cells[name_col], name_col)
+            raw_cc = cells.get(country_col, "") if country_col else ""
+            cc = check_country(raw_cc, country_col or "country") if raw_cc.strip() else None
+        except BadInput as exc:
+            bad += 1
+            first = first or f"row {number}: {exc.message}"
+            continue
+        ext = cells.get(id_col) if id_col else None
+        rows.append(
+            {
+                "party_hash": party_hash(name, cc),
+                "name": name,
+                "country": cc,
+                "external_id": ext[:200] if ext else None,
+                "origin": origin,
+                "origin_ref": f"{path.name} row {number}"[:500],
+                "created_at": now,
+            }
+        )
+    return rows, bad, first
 
 
 def _main_party(case: dict[str, Any]) -> dict[str, Any] | None:

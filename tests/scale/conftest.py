@@ -96,3 +96,8 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         w.writeheader()
         w.writerows(rows)
     return path
+
+
+# The storage tests run against SQLite and a throwaway PostgreSQL server, with the fixtures
+# of tests/store (one server per session).
+from store.conftest import pg_url, store_url  # noqa: E402, F401

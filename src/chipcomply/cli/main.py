@@ -14,6 +14,7 @@ from chipcomply import __version__
 from chipcomply.cli import chips
 from chipcomply.cli import determination as determination_cli
 from chipcomply.cli import lists as lists_cli
+from chipcomply.cli import monitor as monitor_cli
 from chipcomply.cli import screening as screening_cli
 from chipcomply.cli import service as service_cli
 from chipcomply.cli.common import err_console
@@ -49,6 +50,7 @@ determination_cli.register(app)
 service_cli.register(app)
 screening_cli.register(app)
 lists_cli.register(app)
+monitor_cli.register(app)
 
 
 def main() -> None:

@@ -163,6 +163,88 @@ batch_jobs = sa.Table(
 )
 
 
+# -- monitoring: stored counterparties, their band of matches, alerts, monitor runs --------
+
+# A counterparty from a case, a desk batch or a file given to `chipcomply monitor --enrol`,
+# keyed like the good-guy list (sha256 of the normalised name and country).
+counterparties = sa.Table(
+    "counterparties",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("party_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(2000), nullable=False),
+    sa.Column("country", sa.String(8), nullable=True),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("origin", sa.String(40), nullable=False),  # case | batch | file
+    sa.Column("origin_ref", sa.String(500), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    # what the stored matches were computed against (None: never screened by the monitor)
+    sa.Column("lists_key", sa.String(64), nullable=True),
+    sa.Column("engine_key", sa.String(64), nullable=True),
+    sa.Column("margin", sa.Float, nullable=False, server_default="0"),
+    sa.Column("screened_at", sa.String(40), nullable=True),
+)
+
+# Every list record a counterparty matched at (threshold - band) the last time it was
+# screened; `hit` marks those matched at the threshold itself (the alerts' source).
+counterparty_matches = sa.Table(
+    "counterparty_matches",
+    metadata,
+    sa.Column("counterparty_id", sa.Integer, sa.ForeignKey("counterparties.id"), primary_key=True),
+    sa.Column("record_uid", sa.String(300), primary_key=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("matched_name", sa.String(2000), nullable=False),
+    sa.Column("hit", sa.Boolean, nullable=False),
+    sa.Index("ix_counterparty_matches_hit", "hit"),
+)
+
+# An alert: a counterparty matching a list record, open until the match goes away (the
+# record is removed, or changed so it no longer matches) or the pair is cleared.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("counterparty_id", sa.Integer, sa.ForeignKey("counterparties.id"), nullable=False),
+    sa.Column("record_uid", sa.String(300), nullable=False),
+    sa.Column("record_hash", sa.String(64), nullable=False),
+    sa.Column("snapshot_id", sa.String(100), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("entity_number", sa.String(100), nullable=True),
+    sa.Column("list_name", sa.String(2000), nullable=False),
+    sa.Column("matched_name", sa.String(2000), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),  # open | closed
+    sa.Column("open_reason", sa.String(200), nullable=False),
+    sa.Column("opened_at", sa.String(40), nullable=False),
+    sa.Column("opened_run", sa.Integer, nullable=False),
+    sa.Column("closed_at", sa.String(40), nullable=True),
+    sa.Column("closed_run", sa.Integer, nullable=True),
+    sa.Column("close_reason", sa.String(200), nullable=True),
+    sa.Index("ix_alerts_pair", "counterparty_id", "record_uid"),
+    sa.Index("ix_alerts_state", "state"),
+)
+
+monitor_runs = sa.Table(
+    "monitor_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("status", sa.String(20), nullable=False),  # running | done | failed
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40), nullable=True),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("lists_before", sa.Text, nullable=True),
+    sa.Column("lists_after", sa.Text, nullable=True),
+    sa.Column("lists_key", sa.String(64), nullable=True),
+    sa.Column("engine_key", sa.String(64), nullable=True),
+    # the newest case and desk batch job whose counterparties this run took in
+    sa.Column("cases_seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("batches_seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("summary_json", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("audit_id", sa.Integer, nullable=True),
+)
+
+
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     def step(conn: Connection) -> None:
         for table in tables:
@@ -201,6 +283,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     ),
     (4, "batch screening jobs", _create(batch_jobs)),
     (5, "seed the audit chain head", _seed_head),
+    (
+        6,
+        "monitoring: counterparties, their matches, alerts, monitor runs",
+        _create(counterparties, counterparty_matches, alerts, monitor_runs),
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
