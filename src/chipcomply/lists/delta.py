@@ -56,11 +56,11 @@ from chipcomply.lists.diff import ListDiff
 from chipcomply.lists.records import ListRecord
 from chipcomply.screening.index import MAX_POSTING, IndexedName, Match, NameIndex, best_per_record
 from chipcomply.screening.normalise import Token, check_name, tokens_of
-from chipcomply.screening.score import GATE_CAP, MAX_MERGE
+from chipcomply.screening.score import GATE_CAP, GENERIC_COVER, MAX_MERGE
 from chipcomply.screening.vocabulary import DISTINCTIVE
 
 BAND = 0.05  # band pairs are kept down to threshold - BAND
-VIEW_FLOOR = 0.0005  # a record whose name's weight moved more than this is evaluated exactly
+VIEW_FLOOR = 0.001  # a record whose name's weight moved more than this is evaluated exactly
 SIGNIFICANT = 0.005  # a party whose name's weight moved more than this is re-screened in full
 # A score moves by at most DRIFT_FACTOR * rho (+ rounding to 4 places) when every weight
 # moves by a factor within 1 ± rho: dice and covers by 2 rho, the containment blend by
@@ -347,6 +347,20 @@ def _reach(index: NameIndex, tokens: Sequence[Token]) -> set[str]:
     return keys
 
 
+def _generic_reach(needs: dict[str, list[Any]], reach: set[str], tokens: Sequence[Token]) -> bool:
+    """Whether a name of generic words only could be covered enough (``Plan._live_keys``)."""
+    if not needs:
+        return False
+    initials = {t.form for t in tokens if len(t.form) == 1}
+    enough = GENERIC_COVER - 0.01
+    for form in reach & needs.keys():
+        for shares, free in needs[form]:
+            got = free + sum(w for f, w in shares if f in reach or f[0] in initials)
+            if got >= enough:
+                return True
+    return False
+
+
 def _reachable(tokens: Sequence[Token], gone: NameIndex | None, removed: frozenset[str]) -> bool:
     """Whether the old index's search for these tokens could have used a removed key."""
     if gone is None or not removed:
@@ -356,27 +370,62 @@ def _reachable(tokens: Sequence[Token], gone: NameIndex | None, removed: frozens
 
 @dataclass
 class Plan:
-    """Everything one re-screen needs; built once, read by every worker."""
+    """Everything one re-screen needs; built once, read by every worker.
+
+    ``view`` holds what every counterparty is re-screened against (added, changed and
+    reweighted records, generic-only names) plus the band records of all counterparties;
+    ``core`` is the same without the band records, for counterparties whose band is empty.
+    """
 
     full: NameIndex
     threshold: float
     view: SubsetIndex | None = None
     shift: Shift | None = None
     gone: NameIndex | None = None  # old versions of removed and changed records
-    live_keys: frozenset[str] = frozenset()  # keys with names in the view, and changed keys
+    core: SubsetIndex | None = None
+    live: dict[int, frozenset[str]] = field(default_factory=dict)  # per view: keys that matter
+    # per view: for names of generic words only, the words each cannot do without
+    needs: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.view is not None and self.shift is not None and not self.live_keys:
-            # Only a distinctive key's posting brings in new candidates (other postings add
-            # to names already found), unless the cut-off is low enough for short generic
-            # postings to be walked too; generic-only names have postings of their own.
-            postings = self.view.postings
-            sub: dict[str, Sequence[int]] = postings.sub if isinstance(postings, _Postings) else {}
-            capped = self.threshold - BAND <= GATE_CAP
-            cls = self.view.form_cls
-            live = {k for k in sub if capped or cls.get(k) == DISTINCTIVE}
-            live |= set(self.view.generic_postings) | self.shift.sig_keys
-            self.live_keys = frozenset(live)
+        if self.core is None:
+            self.core = self.view
+        for v in (self.view, self.core):
+            if v is not None and self.shift is not None and id(v) not in self.live:
+                self.live[id(v)], self.needs[id(v)] = self._live_keys(v, self.shift)
+
+    def _live_keys(
+        self, view: SubsetIndex, shift: Shift
+    ) -> tuple[frozenset[str], dict[str, list[Any]]]:
+        # Only a distinctive key's posting brings in new candidates (other postings add to
+        # names already found), unless the cut-off is low enough for short generic postings
+        # to be walked too. A changed key matters whether or not the view has names under it.
+        postings = view.postings
+        sub: dict[str, Sequence[int]] = postings.sub if isinstance(postings, _Postings) else {}
+        capped = self.threshold - BAND <= GATE_CAP
+        cls = view.form_cls
+        live = {k for k in sub if capped or cls.get(k) == DISTINCTIVE} | shift.sig_keys
+        # A name of generic words only scores above GATE_CAP only when both sides cover
+        # GENERIC_COVER of it, so a party reaches one only with words carrying that much of
+        # its weight. Each such name is kept as (word shares, share always counted): words
+        # an initial, a number or a character could match count whatever the party reaches.
+        needs: dict[str, list[tuple[tuple[tuple[str, float], ...], float]]] = {}
+        for n_i in sorted(view.generic_only):
+            entry = view.names[n_i]
+            total = entry.weight or 1.0
+            shares: list[tuple[str, float]] = []
+            free = 0.0
+            for t, w in zip(entry.tokens, entry.weights, strict=True):
+                if len(t.form) == 1 or t.form.isdigit() or t.han:
+                    free += w / total
+                else:
+                    shares.append((t.form, w / total))
+            info = (tuple(shares), free)
+            for form in {f for f, _ in shares}:
+                needs.setdefault(form, []).append(info)
+            if not shares or capped:
+                live |= {t.form for t in entry.tokens}
+        return frozenset(live), needs
 
 
 def _why_full(plan: Plan, party: Party, tokens: Sequence[Token]) -> tuple[str, float | None]:
@@ -408,11 +457,15 @@ def screen_party(plan: Plan, party: Party) -> PartyResult:
         country = check_country(party.country, "country")
     except BadInput as exc:
         return PartyResult(party.id, "error", why=exc.message)
-    shift, view = plan.shift, plan.view
+    shift = plan.shift
+    view = plan.view if party.band else plan.core
     why, drift = _why_full(plan, party, tokens)
     if not why:
         assert view is not None and shift is not None and drift is not None
-        if _reach(view, tokens).isdisjoint(plan.live_keys):
+        reach = _reach(view, tokens)
+        if reach.isdisjoint(plan.live[id(view)]) and not _generic_reach(
+            plan.needs[id(view)], reach, tokens
+        ):
             # nothing in the view can be reached and no changed key is read: no hits
             return PartyResult(party.id, "delta", {}, {}, party.margin - drift)
         view.touched = set()
@@ -458,8 +511,11 @@ def delta_plan(
 ) -> Plan:
     """The plan of a delta re-screen from ``old_index`` to ``full`` (the new index)."""
     shift = weight_shift(old_index, full, capped=threshold - BAND <= GATE_CAP)
-    view = subset_index(full, view_records(full, diff, shift, band_uids))
-    return Plan(full, threshold, view, shift, gone_index(old_records, diff))
+    core_ids = view_records(full, diff, shift, ())
+    view_ids = view_records(full, diff, shift, band_uids)
+    core = subset_index(full, core_ids)
+    view = core if view_ids == core_ids else subset_index(full, view_ids)
+    return Plan(full, threshold, view, shift, gone_index(old_records, diff), core)
 
 
 def gone_index(old_records: Iterable[ListRecord], diff: ListDiff) -> NameIndex | None:
