@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from chipcomply.cli.common import console, err_console, parse_day, print_json
 from chipcomply.errors import BadInput
 
 SHOWN = 50  # alerts of each kind printed; the JSON summary has them all
+PER_PARTY = 3  # a counterparty like "Huawei" hits dozens of affiliates: show its best few
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -36,27 +38,56 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
+def _grouped(rows: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], int]]:
+    """Alerts by counterparty (in first-seen order), best score first, capped per party."""
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for a in rows:
+        groups.setdefault(a["counterparty"]["id"], []).append(a)
+    out = []
+    for alerts in groups.values():
+        alerts.sort(key=lambda a: -float(a.get("score") or 0.0))
+        out.append((alerts[:PER_PARTY], max(0, len(alerts) - PER_PARTY)))
+    return out
+
+
+def _list_code(source: str) -> str:
+    """'Entity List (EL) - Bureau of Industry and Security' → 'EL', as in `screen`'s table."""
+    found = re.search(r"\(([A-Z][A-Z0-9-]*)\)", source)
+    return found.group(1) if found else source.split(" - ")[0]
+
+
 def _alert_table(title: str, rows: list[dict[str, Any]], closed: bool) -> None:
     table = Table(header_style="bold", title=title, title_justify="left")
     if not closed:
         table.add_column("Score", justify="right")
-    for col in ("Counterparty", "Country", "Id", "List record", "Source"):
-        table.add_column(col, overflow="fold")
-    table.add_column("Why" if not closed else "Closed because", overflow="fold")
-    for a in rows[:SHOWN]:
-        cp, rec = a["counterparty"], a["record"]
-        cells = [
-            cp["name"],
-            cp["country"] or "",
-            cp["external_id"] or "",
-            f"{rec['name']} ({rec['uid']})",
-            rec["source"].split(" - ")[0],
-            a["reason"],
-        ]
-        table.add_row(*([f"{a['score']:.3f}"] if not closed else []), *cells)
+    table.add_column("Counterparty", overflow="fold", ratio=3)
+    table.add_column("List", overflow="fold")
+    table.add_column("List record", overflow="fold", ratio=4)
+    table.add_column("Why" if not closed else "Closed because", overflow="fold", ratio=2)
+    shown = 0
+    for alerts, hidden in _grouped(rows):
+        if shown >= SHOWN:
+            break
+        for a in alerts:
+            cp, rec = a["counterparty"], a["record"]
+            tags = ", ".join(t for t in (cp["external_id"], cp["country"]) if t)
+            cells = [
+                cp["name"] + (f" ({tags})" if tags else ""),
+                _list_code(rec["source"]),
+                f"{rec['name']} [{rec['uid']}]",
+                a["reason"],
+            ]
+            table.add_row(*([f"{a['score']:.3f}"] if not closed else []), *cells)
+            shown += 1
+        if hidden > 0:
+            more = f"… and {hidden:,} more for this counterparty"
+            table.add_row(*([""] if not closed else []), "", "", more, "")
     console.print(table)
-    if len(rows) > SHOWN:
-        console.print(f"  … {len(rows) - SHOWN:,} more in the summary file", markup=False)
+    if len(rows) > shown:
+        console.print(
+            f"  {shown:,} of {len(rows):,} shown; every alert is in the summary file",
+            markup=False,
+        )
 
 
 def _print(summary: dict[str, Any], path: Path) -> None:
@@ -73,7 +104,13 @@ def _print(summary: dict[str, Any], path: Path) -> None:
         highlight=False,
     )
     console.print(
-        f"Counterparties: {cps['stored']:,} stored ({cps['enrolled_now']:,} new); "
+        f"Counterparties: {cps['stored']:,} stored"
+        + (
+            f" ({cps['enrolled_now']:,} taken in from cases and desk batches)"
+            if cps["enrolled_now"]
+            else ""
+        )
+        + "; "
         f"{cps['screened_delta']:,} re-screened against the changes, "
         f"{cps['screened_full']:,} in full, {cps['unchanged']:,} unchanged"
         + (f", {cps['errors']:,} not screenable" if cps["errors"] else ""),
