@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from chipcomply.errors import BadInput
 
@@ -26,6 +27,18 @@ def _width() -> int | None:
 
 console = Console(width=_width())
 err_console = Console(stderr=True, width=_width())
+
+
+def progress_bar(label: str) -> Progress:
+    """A counting bar on stderr, shown only on a terminal and gone when done."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
 
 
 def parse_day(value: str | None, field: str = "--as-of") -> date | None:

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from chipcomply.cli.common import console, err_console, parse_day, print_json
+from chipcomply.cli.common import console, err_console, parse_day, print_json, progress_bar
 from chipcomply.errors import BadInput
 
 SHOWN = 50  # alerts of each kind printed; the JSON summary has them all
@@ -198,14 +197,7 @@ def monitor_cmd(
             markup=False,
             highlight=False,
         )
-    with Progress(
-        TextColumn("re-screening"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with progress_bar("re-screening") as bar:
         task = bar.add_task("counterparties", total=None)
 
         def progress(done: int, total: int) -> None:

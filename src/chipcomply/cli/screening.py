@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from chipcomply.cli.common import console, err_console, print_json
+from chipcomply.cli.common import console, err_console, print_json, progress_bar
 from chipcomply.errors import BadInput
 from chipcomply.screening import ScreenResult, get_screener
 from chipcomply.screening.batch import BatchSummary, match_file, screen_file
@@ -103,14 +102,7 @@ def screen_batch_cmd(
         parse_scheduler(dask)  # the index is built once the cluster is reached
     else:
         get_screener()  # build the index before the progress bar starts
-    with Progress(
-        TextColumn("screening"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as bar:
+    with progress_bar("screening") as bar:
         task = bar.add_task("rows", total=None)
         summary = screen_file(
             input_path,

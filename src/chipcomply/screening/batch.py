@@ -517,6 +517,20 @@ def screen_file(
                     progress(len(out))
                 yield out
 
+    return _run_screening_table(
+        input_path, output, settings, process, restart, is_directory_output(output)
+    )
+
+
+def _run_screening_table(
+    input_path: Path,
+    output: Path,
+    settings: dict[str, Any],
+    process: Callable[[Iterator[list[Row]], dict[str, str | None]], Iterator[list[Any]]],
+    restart: bool,
+    directory: bool,
+) -> BatchSummary:
+    """The screening table run, single-process or on Dask; a failed write names --output."""
     try:
         return run_table(
             input_path,
@@ -527,7 +541,7 @@ def screen_file(
             settings=settings,
             process=process,
             restart=restart,
-            directory=is_directory_output(output),
+            directory=directory,
         )
     except ChipcomplyError:
         raise
@@ -554,22 +568,7 @@ def _screen_file_dask(
         screener = get_screener()
         settings = {"threshold": cutoff, "algorithm": ALGORITHM, "lists": screener.list_ids}
         run = distributed.DaskRun(client, screener, cutoff, progress)
-        try:
-            return run_table(
-                input_path,
-                output,
-                required=("name",),
-                optional=("country", "id"),
-                added=HIT_COLUMNS,
-                settings=settings,
-                process=run,
-                restart=restart,
-                directory=directory,
-            )
-        except ChipcomplyError:
-            raise
-        except OSError as exc:
-            raise BadInput("--output", f"cannot write {output}: {exc.strerror}") from None
+        return _run_screening_table(input_path, output, settings, run, restart, directory)
 
 
 def match_file(
