@@ -69,6 +69,39 @@ def test_evasion_spellings_still_hit(screener: Screener, query: str) -> None:
     assert HUAWEI in names(screener.screen(query))
 
 
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        # a known phrase with one word misspelt is still that phrase, even though its
+        # first word is a vocabulary word of its own ("national", "beijing")
+        (
+            "National Univeristy of Defense Technology",
+            "National University of Defense Technology (NUDT)",
+        ),
+        (
+            "Beijing Acadamy of Artificial Intelligence",
+            "Beijing Academy of Artificial Intelligence",
+        ),
+        # and a phrase cut short at the end of the name
+        (
+            "Wuxi Jiangnan Institute of Computing Tech.",
+            "Wuxi Jiangnan Institute of Computing Technology",
+        ),
+    ],
+)
+def test_misspelt_or_cut_short_alias_phrases_still_hit(
+    screener: Screener, query: str, listed: str
+) -> None:
+    assert listed in names(screener.screen(query))
+
+
+def test_a_near_phrase_needs_its_other_words_exact(screener: Screener) -> None:
+    # one word off is a typo; two words off is another organisation
+    assert "National University of Defense Technology (NUDT)" not in names(
+        screener.screen("National Univeristy of Defense Technics")
+    )
+
+
 def test_cyrillic_name_hits_the_latin_sdn_entry(screener: Screener) -> None:
     result = screener.screen("Владимир Путин")
     assert result.hits and result.hits[0].name == "PUTIN, Vladimir Vladimirovich"

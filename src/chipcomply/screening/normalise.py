@@ -550,8 +550,12 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
                 if found is not None and found[1] in ("alias", "pinyin word"):
                     hit = (size, found)
                     break
-        if hit is None:
-            hit = _near_phrase(raw, i, vocab)
+        if hit is None or hit[0] == 1:
+            # a misspelt phrase beats the single word it starts with ("National Univeristy
+            # of Defense Technology" is still NUDT, not the generic word "national")
+            near_hit = _near_phrase(raw, i, vocab)
+            if near_hit is not None and near_hit[0] > (hit[0] if hit else 0):
+                hit = near_hit
         if hit is None:
             near = vocab.near_word(form)
             if near is not None:
@@ -579,8 +583,9 @@ def _fold_vocabulary(raw: list[Raw], vocab: Vocabulary) -> tuple[Token, ...]:
 
 def _near_phrase(raw: list[Raw], i: int, vocab: Vocabulary) -> tuple[int, Folded] | None:
     """A known phrase starting at ``i`` with one word misspelt (one edit, four letters or
-    more) or, at the end of the name, cut short: "Joynt Stock Company", "Joint Stock
-    Compan", "Moor Thread", "Yangtse Memory"."""
+    more) or, at the end of the name, cut short to four letters or more: "Joynt Stock
+    Company", "Joint Stock Compan", "Moor Thread", "Yangtse Memory", "Jiangnan Institute
+    of Computing Tech"."""
     from rapidfuzz.distance import OSA
 
     n = len(raw)
@@ -606,7 +611,7 @@ def _near_phrase(raw: list[Raw], i: int, vocab: Vocabulary) -> tuple[int, Folded
                     and got[0] == word[0]
                     and (
                         OSA.distance(got, word, score_cutoff=1) <= 1
-                        or (last and folded[0][0][1] == LEGAL and word.startswith(got))
+                        or (last and word.startswith(got))
                     )
                 ):
                     misses += 1
