@@ -95,6 +95,16 @@ def test_misspelt_or_cut_short_alias_phrases_still_hit(
     assert listed in names(screener.screen(query))
 
 
+def test_brand_alias_leaves_the_company_word_to_align(screener: Screener) -> None:
+    # 旷视 is the brand; 科技 stays "technology" and aligns with the listed name's word
+    assert "Megvii Technology" in names(screener.screen("北京旷视科技有限公司"))
+
+
+@pytest.mark.parametrize("query", ["第四范式", "第四範式"])
+def test_a_brand_that_starts_with_a_numeral_is_the_brand(screener: Screener, query: str) -> None:
+    assert "4Paradigm Technology Co., Ltd" in names(screener.screen(query))
+
+
 def test_a_near_phrase_needs_its_other_words_exact(screener: Screener) -> None:
     # one word off is a typo; two words off is another organisation
     assert "National University of Defense Technology (NUDT)" not in names(

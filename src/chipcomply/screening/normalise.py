@@ -257,6 +257,11 @@ def _han_tokens(run: str, vocab: Vocabulary) -> list[Raw]:
 
     while i < len(simple):
         numeral = _CN_NUMERAL.match(simple, i)
+        if numeral and any(
+            simple[i : i + size] in vocab.han
+            for size in range(len(numeral.group()) + 1, min(longest, len(simple) - i) + 1)
+        ):
+            numeral = None  # a known word that starts with a numeral (第四范式 is 4Paradigm)
         if numeral and (numeral.group().startswith("第") or len(numeral.group()) > 1):
             value = chinese_number(numeral.group())
             if value is not None:
